@@ -1,0 +1,17 @@
+"""dirkit: deep imbalanced regression in PyTorch.
+
+The subpackages follow the data flow, each usable on its own:
+
+========================  ===================================================================
+``dirkit.labels``         continuous labels -> fine bins, groups, hierarchies, shot regions
+``dirkit.density``        bin counts -> smoothed label density (LDS) -> sample weights
+``dirkit.metrics``        MAE / MSE / GM / Pearson / Spearman / bMAE, overall and per shot
+``dirkit.exceptions``     the error and warning types dirkit raises
+========================  ===================================================================
+"""
+
+from dirkit import density, exceptions, labels, metrics
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "density", "exceptions", "labels", "metrics"]

@@ -1,0 +1,54 @@
+"""The exception and warning types dirkit raises.
+
+Every error dirkit raises derives from :class:`DirkitError` and from the built-in
+type a caller would expect (``ValueError``, ``KeyError``, ``AttributeError``), so
+``except ValueError`` keeps working while ``except DirkitError`` catches all of them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DirkitError",
+    "DirkitWarning",
+    "LabelError",
+    "LabelRangeWarning",
+    "NotFittedError",
+    "ShapeError",
+    "UnknownNameError",
+]
+
+
+class DirkitError(Exception):
+    """Base class of every error raised by dirkit."""
+
+
+class ConfigError(DirkitError, ValueError):
+    """A parameter has a value outside its valid set (the message lists the valid set)."""
+
+
+class UnknownNameError(ConfigError, KeyError):
+    """A name (method, loss, data set, option) is not registered; the message lists the known names."""
+
+    def __str__(self) -> str:  # KeyError would print the repr of the message
+        return str(self.args[0]) if self.args else ""
+
+
+class LabelError(DirkitError, ValueError):
+    """Labels are unusable as given: NaN or infinite values, wrong shape, empty, or out of range."""
+
+
+class ShapeError(DirkitError, ValueError):
+    """Arrays that must agree in shape do not (the message prints both shapes)."""
+
+
+class NotFittedError(DirkitError, AttributeError):
+    """An estimator, binner or weighting was used before ``fit``."""
+
+
+class DirkitWarning(UserWarning):
+    """Base class of the warnings dirkit emits."""
+
+
+class LabelRangeWarning(DirkitWarning):
+    """Labels fell outside a fitted range and were clipped into the end bins."""
