@@ -3,6 +3,7 @@
 The subpackages follow the data flow, each usable on its own:
 
 ========================  ===================================================================
+``dirkit.datasets``       loaders returning train / val / test splits (``synthetic`` built in)
 ``dirkit.labels``         continuous labels -> fine bins, groups, hierarchies, shot regions
 ``dirkit.density``        bin counts -> smoothed label density (LDS) -> sample weights
 ``dirkit.metrics``        MAE / MSE / GM / Pearson / Spearman / bMAE, overall and per shot
@@ -10,8 +11,8 @@ The subpackages follow the data flow, each usable on its own:
 ========================  ===================================================================
 """
 
-from dirkit import density, exceptions, labels, metrics
+from dirkit import datasets, density, exceptions, labels, metrics
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "density", "exceptions", "labels", "metrics"]
+__all__ = ["__version__", "datasets", "density", "exceptions", "labels", "metrics"]
