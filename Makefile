@@ -16,7 +16,7 @@ $(BIN)/dirkit-installed: pyproject.toml
 venv: $(BIN)/dirkit-installed
 
 lint: venv
-	$(BIN)/ruff check dirkit tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy dirkit
 
 unit: venv
