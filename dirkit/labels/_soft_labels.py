@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from dirkit._validation import Interval, OneOf, to_numpy, validate_params
 from dirkit.exceptions import ConfigError, LabelError
+
+if TYPE_CHECKING:  # torch is imported only when a tensor comes in: labels stays NumPy-only
+    from torch import Tensor
 
 __all__ = ["descending_soft_labels"]
 
@@ -76,10 +77,12 @@ def descending_soft_labels(
     >>> q = descending_soft_labels([0, 2], n_groups=3)
     >>> q.round(3).tolist()
     [[0.665, 0.245, 0.09], [0.09, 0.245, 0.665]]
+    >>> import torch
     >>> descending_soft_labels(torch.tensor([1]), 3, group_counts=[80, 15, 5]).sum().item()
     1.0
     """
-    device = groups.device if isinstance(groups, Tensor) else None
+    is_tensor = hasattr(groups, "detach") and hasattr(groups, "device")
+    device = groups.device if is_tensor else None  # type: ignore[attr-defined]
     group_array = to_numpy(groups)
     if group_array.ndim != 1:
         raise LabelError(f"groups must be 1-D; got shape {group_array.shape}.")
@@ -96,6 +99,8 @@ def descending_soft_labels(
         else:
             targets = _softmax(logits) * scale
     if device is not None:
+        import torch
+
         return torch.as_tensor(targets, dtype=torch.get_default_dtype(), device=device)
     return targets
 

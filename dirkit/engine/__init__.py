@@ -1,0 +1,30 @@
+"""Training: a plain loop with callbacks, the stage runner, and one-call experiments."""
+
+from dirkit.engine._callbacks import BestOnValidation, EarlyStopping, EpochCheckpoint, FDSUpdate, History
+from dirkit.engine._config import RunResult, TrainConfig
+from dirkit.engine._distributed import all_reduce_sum, is_distributed, rank, world_size
+from dirkit.engine._fit import FittedMethod, fit_plan
+from dirkit.engine._run import check_method_spec, fit_method, run_experiment
+from dirkit.engine._trainer import Trainer, TrainingError, TrainModule
+
+__all__ = [
+    "BestOnValidation",
+    "EarlyStopping",
+    "EpochCheckpoint",
+    "FDSUpdate",
+    "FittedMethod",
+    "History",
+    "RunResult",
+    "TrainConfig",
+    "TrainModule",
+    "Trainer",
+    "TrainingError",
+    "all_reduce_sum",
+    "check_method_spec",
+    "fit_method",
+    "fit_plan",
+    "is_distributed",
+    "rank",
+    "run_experiment",
+    "world_size",
+]

@@ -1,0 +1,89 @@
+"""Training settings shared by every method, and what one run returns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["RunResult", "TrainConfig"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings of one run (the method's own settings live in its config).
+
+    Parameters
+    ----------
+    epochs : int
+        Epochs of the main stage; extra stages (RRT, HCA-d, contrastive pre-training) take a
+        fraction of it, as their papers do.
+    batch_size : int
+        Global batch size (split across processes under ``torch.distributed``).
+    lr, weight_decay : float
+        Adam settings.
+    hidden : tuple of int
+        Hidden widths of the MLP backbone for vector inputs.
+    feature_dim : int
+        Width of the feature the heads (and FDS) read.
+    dropout : float
+        MLP dropout.
+    norm : {"batch", "layer"} or None
+        Normalisation layers of the MLP.
+    monitor : str
+        Validation metric that selects the checkpoint (``"mae"``; lower is better). Never test.
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+    """
+
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    hidden: tuple[int, ...] = (256, 256)
+    feature_dim: int = 128
+    dropout: float = 0.0
+    norm: str | None = "batch"
+    monitor: str = "mae"
+    device: str = "cpu"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    """Everything one (dataset, method, seed) run produces.
+
+    Attributes
+    ----------
+    dataset, method : str
+        Names as given (the method spec may be a composition such as ``"sqinv+lds+fds"``).
+    seed : int
+    config : dict
+        The training config and every method config, as plain JSON values.
+    metrics : dict
+        ``metrics[split][shot][metric]`` for split ``"val"`` and ``"test"``, shots as in
+        :data:`dirkit.metrics.SHOT_GROUPS`.
+    predictions : dict of str to ndarray
+        Predicted values on ``"val"`` and ``"test"``.
+    history : list of dict
+        One record per epoch and stage (stage, epoch, train loss, validation metric).
+    diagnostics : dict
+        Method-specific extras, e.g. ``"group_confusion"`` (G x G counts on test) for group
+        methods, ``"group_accuracy"``, ``"oracle_mae"``.
+    duration_s : float
+        Wall time of training and evaluation.
+    """
+
+    dataset: str
+    method: str
+    seed: int
+    config: dict[str, Any]
+    metrics: dict[str, dict[str, dict[str, float]]]
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0

@@ -1,0 +1,185 @@
+"""Fit a composed method: build the model from the plan and run its stages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+
+from dirkit.datasets import DatasetSplits
+from dirkit.datasets._batches import Batch, GlobalBatchSampler, SampleTable
+from dirkit.density import LDSWeights
+from dirkit.engine._callbacks import BestOnValidation, EpochCheckpoint, FDSUpdate, History
+from dirkit.engine._config import TrainConfig
+from dirkit.engine._distributed import is_distributed, rank, world_size
+from dirkit.engine._trainer import Trainer
+from dirkit.labels import UniformBinner
+from dirkit.methods._plan import LabelContext, Stage, TrainingPlan, parameters_of
+from dirkit.methods._scaling import Standardize
+from dirkit.nn import FDS, MLP, DIRModel, DIROutput
+
+__all__ = ["FittedMethod", "fit_plan"]
+
+Loss = Callable[[DIROutput, Batch, TrainingPlan], Tensor]
+
+
+@dataclass
+class FittedMethod:
+    """A trained model with the prediction rule of its last stage."""
+
+    model: DIRModel
+    plan: TrainingPlan
+    context: LabelContext
+    predict_output: Callable[[DIROutput], Tensor]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @torch.no_grad()
+    def predict(self, x: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
+        """Predicted label values for inputs ``x``."""
+        self.model.eval()
+        inputs = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        device = next(self.model.parameters()).device
+        parts = [
+            self.predict_output(self.model(inputs[i : i + batch_size].to(device))).float().cpu()
+            for i in range(0, len(inputs), batch_size)
+        ]
+        return torch.cat(parts).numpy().astype(np.float64)
+
+    def diagnostics(self, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        """Method-specific extras (group accuracy, confusion, ...) on ``(x, y)``."""
+        self.model.eval()
+        with torch.no_grad():
+            inputs = torch.as_tensor(np.asarray(x, dtype=np.float32))
+            return self.plan.head.diagnostics(self.model, inputs, np.asarray(y), self.context)
+
+
+class StageModule:
+    """The :class:`~dirkit.engine.TrainModule` of one stage: its loss, trainable part and rule."""
+
+    def __init__(
+        self,
+        model: DIRModel,
+        plan: TrainingPlan,
+        loss: Loss,
+        predict_output: Callable[[DIROutput], Tensor],
+        trainable: list[nn.Module],
+        config: TrainConfig,
+    ) -> None:
+        self.model, self.plan, self.loss, self.predict_output = model, plan, loss, predict_output
+        self.config = config
+        trained = {id(p) for p in parameters_of(trainable)}
+        for p in model.parameters():
+            p.requires_grad_(id(p) in trained)
+        self.frozen = [  # parameter-free children (FDS) keep following train / eval mode
+            m for m in model.children()
+            if any(True for _ in m.parameters()) and not any(p.requires_grad for p in m.parameters())
+        ]
+        self.forward_model: nn.Module = model
+        if is_distributed():  # FDS sums must not be overwritten by DDP's buffer broadcast
+            self.forward_model = DistributedDataParallel(model, forward_sync_buffers=False)
+
+    def configure_optimizer(self) -> torch.optim.Optimizer:
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        return torch.optim.Adam(params, lr=self.config.lr, weight_decay=self.config.weight_decay)
+
+    def training_loss(self, batch: Batch, *, epoch: int) -> Tensor:
+        for module in self.frozen:  # frozen parts keep their batch-norm statistics
+            module.eval()
+        output = self.forward_model(batch.x, batch.bins, epoch=epoch)
+        return self.loss(output, batch, self.plan)
+
+    def predict(self, x: Tensor) -> Tensor:
+        return self.predict_output(self.model(x))
+
+
+def _training_set(plan: TrainingPlan, data: DatasetSplits, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if plan.resampler is None:
+        return data.x_train, data.y_train
+    if data.x_train.ndim != 2:
+        raise TypeError("Resampling methods (smoter, smogn) need vector inputs of shape (n, d).")
+    resampler = plan.resampler
+    if hasattr(resampler, "set_params") and "random_state" in resampler.get_params():
+        resampler = resampler.set_params(random_state=seed)
+    x, y = resampler.fit_resample(data.x_train, data.y_train)
+    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float64)
+
+
+def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
+    """Backbone (input standardisation + MLP), optional FDS, and the plan's head(s)."""
+    x = context.x_train
+    backbone = nn.Sequential(
+        Standardize(x),
+        MLP(int(np.prod(x.shape[1:])), hidden=config.hidden, feature_dim=config.feature_dim,
+            dropout=config.dropout, norm=config.norm),
+    )
+    fds = FDS(config.feature_dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
+    return DIRModel(backbone, plan.head.build(config.feature_dim, context), fds=fds)
+
+
+def _main_stage(plan: TrainingPlan, frozen_backbone: bool) -> Stage:
+    def trainable(model: DIRModel) -> list[nn.Module]:
+        return [model.head] if frozen_backbone else [model]
+
+    return Stage("main", "after", 1.0, trainable, lambda out, batch, p: p.main_loss(out, batch))
+
+
+def fit_plan(
+    plan: TrainingPlan,
+    data: DatasetSplits,
+    config: TrainConfig,
+    *,
+    seed: int,
+    progress: bool = False,
+    checkpoint_dir: Path | None = None,
+    description: str = "",
+) -> FittedMethod:
+    """Train ``plan`` on ``data`` (checkpoints selected on the validation split only)."""
+    x_train, y_train = _training_set(plan, data, seed)
+    binner = UniformBinner(width=data.bin_width, range=data.label_range).fit(y_train)
+    context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed)
+    extras = plan.head.prepare(context)
+    weights = LDSWeights(binner=binner, **plan.weights).fit(y_train).weights_
+    weights = plan.head.adjust_weights(weights, extras, context)
+    device = torch.device(config.device)
+    train = SampleTable(x_train, y_train, binner.transform(y_train), weights, extras, device=device)
+    val = SampleTable(data.x_val, data.y_val, binner.transform(data.y_val),
+                      np.ones(len(data.y_val)), device=device)
+    model = build_model(plan, context, config).to(device)
+
+    before = [s for s in plan.stages if s.position == "before"]
+    after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
+    frozen_backbone = any(s.freezes_main_backbone for s in before)
+    predict_output = plan.head.predict
+    history: list[dict[str, Any]] = []
+    for index, stage in enumerate([*before, _main_stage(plan, frozen_backbone), *after]):
+        if stage.prepare_model is not None:
+            stage.prepare_model(model)
+        predict_output = stage.predict or predict_output
+        module = StageModule(model, plan, stage.loss, predict_output, stage.trainable(model), config)
+        recorder = History(stage.name)
+        callbacks: list[object] = [recorder]
+        if model.fds is not None:
+            callbacks.append(FDSUpdate(train, model.backbone))
+        if stage.select_on_val:
+            callbacks.append(BestOnValidation(config.monitor))
+        if checkpoint_dir is not None:
+            callbacks.append(EpochCheckpoint(checkpoint_dir / f"stage{index}-{stage.name}.pt"))
+        sampler = GlobalBatchSampler(len(train), config.batch_size, seed=seed * 31 + index,
+                                     rank=rank(), world_size=world_size())
+        trainer = Trainer(
+            epochs=max(1, round(config.epochs * stage.epoch_fraction)),
+            callbacks=callbacks,
+            progress=progress,
+            description=f"{description} {stage.name}".strip(),
+        )
+        trainer.fit(module, train, sampler, val if stage.select_on_val else None)
+        history.extend(recorder.records)
+    for p in model.parameters():
+        p.requires_grad_(True)
+    return FittedMethod(model, plan, context, predict_output, history)

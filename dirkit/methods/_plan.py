@@ -1,0 +1,202 @@
+"""What a composed method trains: the :class:`TrainingPlan` every recipe contributes to."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from dirkit.datasets import DatasetSplits
+from dirkit.datasets._batches import Batch
+from dirkit.labels import UniformBinner
+from dirkit.losses import weighted_mse
+from dirkit.nn import DIRModel, DIROutput
+
+__all__ = [
+    "HeadStrategy",
+    "LabelContext",
+    "RegressionLoss",
+    "Regularizer",
+    "Stage",
+    "TrainingPlan",
+]
+
+RegressionLoss = Callable[..., Tensor]  # loss(pred, target, *, weight) -> scalar
+
+
+@dataclass
+class LabelContext:
+    """Facts about the training labels that heads and stages read while they are built.
+
+    Attributes
+    ----------
+    data : DatasetSplits
+        The data set (its training split may have been resampled, see ``x_train``/``y_train``).
+    x_train, y_train : ndarray
+        The training inputs and labels actually trained on.
+    binner : UniformBinner
+        Fine bins fitted on ``y_train``.
+    seed : int
+    label_mean, label_std : float
+        Of ``y_train``; heads predict in standardised units scaled back by these.
+    """
+
+    data: DatasetSplits
+    x_train: np.ndarray
+    y_train: np.ndarray
+    binner: UniformBinner
+    seed: int
+
+    @property
+    def label_mean(self) -> float:
+        return float(self.y_train.mean())
+
+    @property
+    def label_std(self) -> float:
+        return float(max(self.y_train.std(), 1e-6))
+
+
+class HeadStrategy(abc.ABC):
+    """How a method maps features to predictions, and what it trains the head(s) with.
+
+    Exactly one strategy is active in a plan: plain regression (the default), regression with a
+    classification loss, classification, HCA, or group classification with a multi-head
+    regressor. Modifiers (re-weighting, FDS, regularisers, extra stages) compose with any.
+    """
+
+    def prepare(self, context: LabelContext) -> dict[str, np.ndarray]:
+        """Per-sample training targets this head needs (group ids, class ids, ...)."""
+        return {}
+
+    def adjust_weights(
+        self, weights: np.ndarray, extras: Mapping[str, np.ndarray], context: LabelContext
+    ) -> np.ndarray:
+        """Change the sample weights (e.g. renormalise within groups); identity by default."""
+        return weights
+
+    @abc.abstractmethod
+    def build(self, feature_dim: int, context: LabelContext) -> nn.Module | Mapping[str, nn.Module]:
+        """The head module(s) reading features of width ``feature_dim``."""
+
+    @abc.abstractmethod
+    def loss(self, output: DIROutput, batch: Batch, plan: TrainingPlan) -> Tensor:
+        """The head's training loss on one batch (the regression part uses ``plan.regression_loss``)."""
+
+    @abc.abstractmethod
+    def predict(self, output: DIROutput) -> Tensor:
+        """Predicted label values, shape (N,), from the model output in eval mode."""
+
+    def stages(self, plan: TrainingPlan) -> list[Stage]:
+        """Stages after the main one (HCA-d's distillation)."""
+        return []
+
+    def diagnostics(
+        self, model: DIRModel, x: Tensor, y: np.ndarray, context: LabelContext
+    ) -> dict[str, Any]:
+        """Method-specific evaluation extras on (x, y), e.g. group accuracy."""
+        return {}
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    """An extra loss term ``weight * fn(output, batch)`` added to the main stage (RankSim, ConR)."""
+
+    name: str
+    weight: float
+    fn: Callable[[DIROutput, Batch], Tensor]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A training stage besides the main one (RRT, RnC pre-training, HCA-d distillation).
+
+    Attributes
+    ----------
+    name : str
+    position : {"before", "after"}
+        Runs before or after the main stage.
+    epoch_fraction : float
+        Its epochs as a fraction of ``TrainConfig.epochs`` (at least one epoch).
+    trainable : callable
+        ``trainable(model) -> list of nn.Module`` whose parameters this stage trains; everything
+        else is frozen and kept in eval mode.
+    loss : callable
+        ``loss(output, batch, plan) -> Tensor``.
+    predict : callable, optional
+        From this stage on, predictions come from ``predict(output)`` instead of the head's.
+    prepare_model : callable, optional
+        Called on the model before the stage (e.g. re-initialise the regressor).
+    select_on_val : bool
+        Keep the epoch with the best validation metric (False for representation stages whose
+        predictions are not yet meaningful).
+    freezes_main_backbone : bool
+        For ``"before"`` stages: the main stage then trains the head only (a linear probe).
+    """
+
+    name: str
+    position: Literal["before", "after"]
+    epoch_fraction: float
+    trainable: Callable[[DIRModel], list[nn.Module]]
+    loss: Callable[[DIROutput, Batch, TrainingPlan], Tensor]
+    predict: Callable[[DIROutput], Tensor] | None = None
+    prepare_model: Callable[[DIRModel], None] | None = None
+    select_on_val: bool = True
+    freezes_main_backbone: bool = False
+
+
+@dataclass
+class TrainingPlan:
+    """The composed recipe: one head strategy plus modifiers, filled in by each method's ``apply``.
+
+    Fields are read when training runs, so the order of ``"a+b+c"`` does not matter.
+
+    Attributes
+    ----------
+    head : HeadStrategy
+    weights : dict
+        Keyword arguments of :class:`~dirkit.density.LDSWeights` for the sample weights
+        (``reweight="none"``: all ones).
+    fds : dict or None
+        Keyword arguments of :class:`~dirkit.nn.FDS`; None without FDS.
+    regression_loss : callable
+        ``loss(pred, target, *, weight) -> Tensor`` (any dirkit regression loss) used by the
+        head for its regression part.
+    regularizers : list of Regularizer
+    resampler : object with ``fit_resample`` or None
+        Applied to the training split before anything else (vector inputs only).
+    stages : list of Stage
+        Extra stages from modifiers (RRT, RnC pre-training).
+    configs : dict
+        Each method's config as plain values, recorded with the results.
+    """
+
+    head: HeadStrategy
+    weights: dict[str, Any] = field(default_factory=lambda: {"reweight": "none", "lds": False})
+    fds: dict[str, Any] | None = None
+    regression_loss: RegressionLoss = weighted_mse
+    regression_loss_name: str = "mse"
+    regularizers: list[Regularizer] = field(default_factory=list)
+    resampler: Any = None
+    stages: list[Stage] = field(default_factory=list)
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def main_loss(self, output: DIROutput, batch: Batch) -> Tensor:
+        """Head loss plus every weighted regulariser."""
+        loss = self.head.loss(output, batch, self)
+        for term in self.regularizers:
+            loss = loss + term.weight * term.fn(output, batch)
+        return loss
+
+
+def parameters_of(modules: list[nn.Module]) -> list[torch.nn.Parameter]:
+    """Unique parameters of ``modules`` in order."""
+    seen: dict[int, torch.nn.Parameter] = {}
+    for module in modules:
+        for p in module.parameters():
+            seen.setdefault(id(p), p)
+    return list(seen.values())
