@@ -25,7 +25,8 @@ def test_bad_compositions_are_explained():
         build_plan("lds+sqinv+lds")
     with pytest.raises(ConfigError, match="Empty method name"):
         build_plan("sqinv++lds")
-    with pytest.raises(ConfigError, match=r"Unknown setting\(s\) sigmaa for method 'lds'; valid: kernel, ks, sigma"):
+    unknown = r"Unknown setting\(s\) sigmaa for method 'lds'; valid: kernel, ks, sigma"
+    with pytest.raises(ConfigError, match=unknown):
         build_plan("lds", {"lds": {"sigmaa": 1.0}})
     with pytest.raises(ConfigError, match="Settings given for fds, which is not in"):
         build_plan("lds", {"fds": {"ks": 3}})
