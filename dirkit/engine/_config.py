@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -44,7 +44,7 @@ class TrainConfig:
     hidden: tuple[int, ...] = (256, 256)
     feature_dim: int = 128
     dropout: float = 0.0
-    norm: str | None = "batch"
+    norm: Literal["batch", "layer"] | None = "batch"
     monitor: str = "mae"
     device: str = "cpu"
 

@@ -155,7 +155,7 @@ def fit_plan(
     before = [s for s in plan.stages if s.position == "before"]
     after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
     frozen_backbone = any(s.freezes_main_backbone for s in before)
-    predict_output = plan.head.predict
+    predict_output: Callable[[DIROutput], Tensor] = plan.head.predict
     history: list[dict[str, Any]] = []
     for index, stage in enumerate([*before, _main_stage(plan, frozen_backbone), *after]):
         if stage.prepare_model is not None:

@@ -24,7 +24,8 @@ class TrainingError(DirkitError, RuntimeError):
 class TrainModule(Protocol):
     """What the :class:`Trainer` drives: one stage of a method."""
 
-    model: nn.Module
+    @property
+    def model(self) -> nn.Module: ...
 
     def configure_optimizer(self) -> torch.optim.Optimizer: ...
 

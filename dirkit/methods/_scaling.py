@@ -22,6 +22,9 @@ class LabelScale(nn.Module):
     [40.0, 50.0]
     """
 
+    mean: Tensor
+    std: Tensor
+
     def __init__(self, mean: float, std: float) -> None:
         super().__init__()
         self.register_buffer("mean", torch.tensor(float(mean)))
@@ -40,6 +43,9 @@ class Standardize(nn.Module):
     >>> layer(torch.tensor([[1.0, 20.0]])).tolist()
     [[0.0, 0.0]]
     """
+
+    mean: Tensor
+    std: Tensor
 
     def __init__(self, x_train: np.ndarray) -> None:
         super().__init__()
