@@ -1,10 +1,16 @@
-# dirkit developer commands. `make test` and (later) `make bench` create .venv on first use.
+# dirkit developer commands. `make test` and `make bench` create .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= ../shared/data
 
-.PHONY: test lint typecheck unit venv clean
+.PHONY: test lint unit bench venv clean
+
+# The main job: the representative methods on the built-in synthetic data set, 3 seeds.
+BENCH_METHODS ?= vanilla,sqinv+lds+fds,focal-r,rrt,balanced-mse,reg-cls,hca-d,group-sym,group-asym
+BENCH_SEEDS ?= 0,1,2
+BENCH_EPOCHS ?= 30
+BENCH_OUT ?= runs/synthetic
 
 $(BIN)/dirkit-installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +29,10 @@ unit: venv
 	DIRKIT_DATA_DIR=$(DATA_DIR) $(BIN)/python -m pytest -n 2 -q
 
 test: lint unit
+
+bench: venv
+	$(BIN)/dirkit bench --dataset synthetic --methods $(BENCH_METHODS) --seeds $(BENCH_SEEDS) \
+		--epochs $(BENCH_EPOCHS) --out $(BENCH_OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,25 +11,33 @@ The subpackages follow the data flow, each usable on its own:
 ``dirkit.losses``         regression, focal, balanced-MSE, soft-label, ranking and contrastive losses
 ``dirkit.methods``        recipes of the papers, composable with ``+`` ("sqinv+lds+fds")
 ``dirkit.engine``         the training loop, callbacks and ``run_experiment``
+``dirkit.estimator``      ``DIRRegressor``: any method as a scikit-learn estimator on tabular X
+``dirkit.bench``          resumable benchmark runner, results tables (Markdown) and plots
 ``dirkit.metrics``        MAE / MSE / GM / Pearson / Spearman / bMAE, overall and per shot
 ``dirkit.exceptions``     the error and warning types dirkit raises
 ========================  ===================================================================
 
 Subpackages are imported on first use, so ``dirkit.labels``, ``dirkit.density`` and
-``dirkit.resampling`` work without loading PyTorch.
+``dirkit.resampling`` work without loading PyTorch; ``dirkit.DIRRegressor`` loads
+``dirkit.estimator`` (and PyTorch) when first accessed.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dirkit.estimator import DIRRegressor
 
 __version__ = "0.1.0"
 
 _SUBPACKAGES = (
+    "bench",
     "datasets",
     "density",
     "engine",
+    "estimator",
     "exceptions",
     "labels",
     "losses",
@@ -39,12 +47,16 @@ _SUBPACKAGES = (
     "resampling",
 )
 
-__all__ = ["__version__", *_SUBPACKAGES]
+_LAZY_NAMES = {"DIRRegressor": "dirkit.estimator"}  # name -> module that defines it
+
+__all__ = ["DIRRegressor", "__version__", *_SUBPACKAGES]
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
         return importlib.import_module(f"dirkit.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'dirkit' has no attribute {name!r}")
 
 

@@ -227,6 +227,11 @@ def check_labels(
         dtype, a wrong number of dimensions, or too few samples.
     """
     arr = to_numpy(y)
+    if arr.dtype.kind == "c":
+        raise LabelError(
+            f"Complex data not supported: {name} holds complex numbers (dtype {arr.dtype}) and "
+            f"regression labels must be real; pass {name}.real if the imaginary parts are zero."
+        )
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)

@@ -63,6 +63,8 @@ def test_check_labels_accepts_common_containers():
         check_labels(np.array(["a", "b"]))
     with pytest.raises(LabelError, match="scalar"):
         check_labels(3.0)
+    with pytest.raises(LabelError, match="complex numbers"):
+        check_labels(np.array([1 + 2j, 3 + 0j]))
     with pytest.raises(LabelError, match="at least 2"):
         check_labels([1.0], min_samples=2)
 

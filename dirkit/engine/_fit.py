@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +86,15 @@ class StageModule:
             self.forward_model = DistributedDataParallel(model, forward_sync_buffers=False)
 
     def configure_optimizer(self) -> torch.optim.Optimizer:
+        own_lr = {  # extra modules (Balanced MSE's sigma) may have their own learning rate
+            id(p): spec.lr
+            for name, spec in self.plan.extra_modules.items() if spec.lr is not None
+            for p in extra_modules(self.model)[name].parameters()
+        }
         params = [p for p in self.model.parameters() if p.requires_grad]
-        return torch.optim.Adam(params, lr=self.config.lr, weight_decay=self.config.weight_decay)
+        groups: list[dict[str, Any]] = [{"params": [p for p in params if id(p) not in own_lr]}]
+        groups += [{"params": [p], "lr": own_lr[id(p)]} for p in params if id(p) in own_lr]
+        return torch.optim.Adam(groups, lr=self.config.lr, weight_decay=self.config.weight_decay)
 
     def training_loss(self, batch: Batch, *, epoch: int) -> Tensor:
         for module in self.frozen:  # frozen parts keep their batch-norm statistics
@@ -99,6 +107,11 @@ class StageModule:
 
 
 def _training_set(plan: TrainingPlan, data: DatasetSplits, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training split, resampled when the plan has a resampler.
+
+    SMOGN's Gaussian noise can push a synthetic label past the data set's label range (a
+    negative age, a similarity above 5); such labels are clipped into ``data.label_range``.
+    """
     if plan.resampler is None:
         return data.x_train, data.y_train
     if data.x_train.ndim != 2:
@@ -107,7 +120,8 @@ def _training_set(plan: TrainingPlan, data: DatasetSplits, seed: int) -> tuple[n
     if hasattr(resampler, "set_params") and "random_state" in resampler.get_params():
         resampler = resampler.set_params(random_state=seed)
     x, y = resampler.fit_resample(data.x_train, data.y_train)
-    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float64)
+    y = np.clip(np.asarray(y, dtype=np.float64), *data.label_range)
+    return np.asarray(x, dtype=np.float32), y
 
 
 def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
@@ -119,7 +133,31 @@ def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) 
             dropout=config.dropout, norm=config.norm),
     )
     fds = FDS(config.feature_dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
-    return DIRModel(backbone, plan.head.build(config.feature_dim, context), fds=fds)
+    model = DIRModel(backbone, plan.head.build(config.feature_dim, context), fds=fds)
+    if plan.extra_modules:
+        model.add_module("extra_modules", nn.ModuleDict(
+            {name: spec.build(context) for name, spec in plan.extra_modules.items()}
+        ))
+    return model
+
+
+def extra_modules(model: DIRModel) -> nn.ModuleDict:
+    """The plan's :class:`~dirkit.methods.ExtraModule` instances attached to ``model`` (maybe none)."""
+    modules = getattr(model, "extra_modules", None)
+    return modules if isinstance(modules, nn.ModuleDict) else nn.ModuleDict()
+
+
+def _stage_table(
+    train: SampleTable, weights: Any, plan: TrainingPlan, extras: dict[str, np.ndarray],
+    context: LabelContext,
+) -> SampleTable:
+    """``train`` with the sample weights of :class:`~dirkit.density.LDSWeights` ``(**weights)``."""
+    values = LDSWeights(binner=context.binner, **weights).fit(context.y_train).weights_
+    table = copy.copy(train)  # shares the inputs, labels and extras
+    table.weight = torch.as_tensor(
+        np.asarray(plan.head.adjust_weights(values, extras, context), dtype=np.float32)
+    ).to(train.weight.device)
+    return table
 
 
 def _main_stage(plan: TrainingPlan, frozen_backbone: bool) -> Stage:
@@ -138,18 +176,28 @@ def fit_plan(
     progress: bool = False,
     checkpoint_dir: Path | None = None,
     description: str = "",
+    sample_weight: np.ndarray | None = None,
+    select_on_val: bool = True,
 ) -> FittedMethod:
-    """Train ``plan`` on ``data`` (checkpoints selected on the validation split only)."""
+    """Train ``plan`` on ``data`` (checkpoints selected on the validation split only).
+
+    ``sample_weight`` (one per training row; not with resampling) multiplies the method's sample
+    weights in every stage. ``select_on_val=False`` never reads the validation split: every stage
+    keeps its last epoch.
+    """
     x_train, y_train = _training_set(plan, data, seed)
     binner = UniformBinner(width=data.bin_width, range=data.label_range).fit(y_train)
     context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed)
     extras = plan.head.prepare(context)
-    weights = LDSWeights(binner=binner, **plan.weights).fit(y_train).weights_
+    main_weights = plan.weights if plan.main_weights is None else plan.main_weights
+    weights = LDSWeights(binner=binner, **main_weights).fit(y_train).weights_
     weights = plan.head.adjust_weights(weights, extras, context)
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype=np.float64)
     device = torch.device(config.device)
     train = SampleTable(x_train, y_train, binner.transform(y_train), weights, extras, device=device)
     val = SampleTable(data.x_val, data.y_val, binner.transform(data.y_val),
-                      np.ones(len(data.y_val)), device=device)
+                      np.ones(len(data.y_val)), device=device) if select_on_val else None
     model = build_model(plan, context, config).to(device)
 
     before = [s for s in plan.stages if s.position == "before"]
@@ -161,12 +209,21 @@ def fit_plan(
         if stage.prepare_model is not None:
             stage.prepare_model(model)
         predict_output = stage.predict or predict_output
-        module = StageModule(model, plan, stage.loss, predict_output, stage.trainable(model), config)
+        trainable = stage.trainable(model)
+        if any(module is model.head for module in trainable):  # the head's loss uses them
+            trainable = [*trainable, extra_modules(model)]
+        module = StageModule(model, plan, stage.loss, predict_output, trainable, config)
+        table = train if stage.weights is None else _stage_table(
+            train, stage.weights(plan), plan, extras, context)
+        if sample_weight is not None and table is not train:  # the stage's own method weights
+            table.weight = table.weight * torch.as_tensor(
+                np.asarray(sample_weight, dtype=np.float32), device=table.weight.device)
         recorder = History(stage.name)
         callbacks: list[object] = [recorder]
         if model.fds is not None:
-            callbacks.append(FDSUpdate(train, model.backbone))
-        if stage.select_on_val:
+            callbacks.append(FDSUpdate(table, model.backbone))
+        selects = stage.select_on_val and val is not None
+        if selects:
             callbacks.append(BestOnValidation(config.monitor))
         if checkpoint_dir is not None:
             callbacks.append(EpochCheckpoint(checkpoint_dir / f"stage{index}-{stage.name}.pt"))
@@ -178,7 +235,7 @@ def fit_plan(
             progress=progress,
             description=f"{description} {stage.name}".strip(),
         )
-        trainer.fit(module, train, sampler, val if stage.select_on_val else None)
+        trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)
     for p in model.parameters():
         p.requires_grad_(True)

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from dirkit.datasets import DatasetSplits
 from dirkit.engine._config import RunResult, TrainConfig
 from dirkit.engine._fit import FittedMethod, fit_plan
+from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.methods import build_plan, parse_method_spec
 from dirkit.metrics import shot_metrics
 
@@ -36,14 +38,50 @@ def fit_method(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool = False,
     checkpoint_dir: Path | None = None,
+    sample_weight: np.ndarray | None = None,
+    select_on_val: bool = True,
 ) -> FittedMethod:
-    """Train ``method`` on ``data`` and return the fitted model (see :func:`run_experiment`)."""
+    """Train ``method`` on ``data`` and return the fitted model (see :func:`run_experiment`).
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_train,), optional
+        Non-negative weights of the training rows, multiplied into the method's own sample
+        weights (LDS, inverse frequency) in every stage. Not with resampling methods (smoter,
+        smogn), whose synthetic rows have no weight.
+    select_on_val : bool
+        False: never read the validation split; every stage keeps its last epoch.
+
+    The other parameters are those of :func:`run_experiment`.
+    """
     config = train_config or TrainConfig()
     plan = build_plan(method, overrides)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, data, plan.resampler, method)
     with torch.random.fork_rng():  # seeded model init without touching the caller's RNG
         torch.manual_seed(seed)
         return fit_plan(plan, data, config, seed=seed, progress=progress,
-                        checkpoint_dir=checkpoint_dir, description=method)
+                        checkpoint_dir=checkpoint_dir, description=method,
+                        sample_weight=sample_weight, select_on_val=select_on_val)
+
+
+def _check_sample_weight(
+    sample_weight: np.ndarray, data: DatasetSplits, resampler: object, method: str
+) -> np.ndarray:
+    if resampler is not None:
+        raise ConfigError(
+            f"Method {method!r} resamples the training set, so per-row sample_weight cannot "
+            "follow the synthetic rows; drop sample_weight or use a re-weighting method."
+        )
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != data.y_train.shape:
+        raise ShapeError(
+            f"sample_weight must have shape {data.y_train.shape} (one per training row); "
+            f"got {weights.shape}."
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ConfigError("sample_weight must hold finite, non-negative values.")
+    return weights
 
 
 def run_experiment(

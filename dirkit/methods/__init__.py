@@ -1,14 +1,39 @@
 """Method recipes: each file registers one method of the papers; compose them with ``+``."""
 
 from dirkit._registry import METHODS
-from dirkit.methods import _fds, _lds, _reweighting, _vanilla  # noqa: F401 - registration
+from dirkit.methods import (  # noqa: F401 - registration
+    _balanced_mse,
+    _cls,
+    _conr,
+    _fds,
+    _focal_r,
+    _group_methods,
+    _hca_methods,
+    _lds,
+    _ranksim,
+    _reg_cls,
+    _reweighting,
+    _rnc,
+    _rrt,
+    _smogn,
+    _smoter,
+    _vanilla,
+)
 from dirkit.methods._compose import Method, build_plan, parse_method_spec, register_method
-from dirkit.methods._plan import HeadStrategy, LabelContext, Regularizer, Stage, TrainingPlan
+from dirkit.methods._plan import (
+    ExtraModule,
+    HeadStrategy,
+    LabelContext,
+    Regularizer,
+    Stage,
+    TrainingPlan,
+)
 from dirkit.methods._regression_head import RegressionStrategy
 from dirkit.methods._scaling import LabelScale, Standardize
 
 __all__ = [
     "METHODS",
+    "ExtraModule",
     "HeadStrategy",
     "LabelContext",
     "LabelScale",

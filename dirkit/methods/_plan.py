@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from dirkit.losses import weighted_mse
 from dirkit.nn import DIRModel, DIROutput
 
 __all__ = [
+    "ExtraModule",
     "HeadStrategy",
     "LabelContext",
     "RegressionLoss",
@@ -67,7 +68,15 @@ class HeadStrategy(abc.ABC):
     Exactly one strategy is active in a plan: plain regression (the default), regression with a
     classification loss, classification, HCA, or group classification with a multi-head
     regressor. Modifiers (re-weighting, FDS, regularisers, extra stages) compose with any.
+
+    Attributes
+    ----------
+    uses_regression_loss : bool
+        False for heads trained by classification alone (``cls``, HCA): methods that replace
+        the regression loss (``focal-r``, ``balanced-mse``) are refused with them.
     """
+
+    uses_regression_loss: ClassVar[bool] = True
 
     def prepare(self, context: LabelContext) -> dict[str, np.ndarray]:
         """Per-sample training targets this head needs (group ids, class ids, ...)."""
@@ -136,6 +145,10 @@ class Stage:
         predictions are not yet meaningful).
     freezes_main_backbone : bool
         For ``"before"`` stages: the main stage then trains the head only (a linear probe).
+    weights : callable, optional
+        ``weights(plan) -> LDSWeights keyword arguments`` for this stage's sample weights, read
+        from the finished plan when training starts (RRT's re-weighted regressor stage); None
+        keeps the main stage's weights.
     """
 
     name: str
@@ -147,6 +160,28 @@ class Stage:
     prepare_model: Callable[[DIRModel], None] | None = None
     select_on_val: bool = True
     freezes_main_backbone: bool = False
+    weights: Callable[[TrainingPlan], Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class ExtraModule:
+    """A module a loss owns whose parameters the optimiser trains (Balanced MSE's noise sigma).
+
+    Built from the label context with the model and attached as ``model.extra_modules[name]``,
+    so it follows ``.to(device)``, checkpoints and best-on-validation restores. Its parameters
+    are trained by the stages that train the whole head (the main stage, RRT), whose loss is the
+    head's; stages that train only the backbone or part of the head leave them fixed.
+
+    Attributes
+    ----------
+    build : callable
+        ``build(context) -> nn.Module``.
+    lr : float, optional
+        Its own Adam learning rate; None uses ``TrainConfig.lr``.
+    """
+
+    build: Callable[[LabelContext], nn.Module]
+    lr: float | None = None
 
 
 @dataclass
@@ -161,6 +196,9 @@ class TrainingPlan:
     weights : dict
         Keyword arguments of :class:`~dirkit.density.LDSWeights` for the sample weights
         (``reweight="none"``: all ones).
+    main_weights : dict or None
+        Sample weights of the main (and ``"before"``) stages when they differ from ``weights``;
+        None uses ``weights``. RRT trains its first stage unweighted and re-weights its own.
     fds : dict or None
         Keyword arguments of :class:`~dirkit.nn.FDS`; None without FDS.
     regression_loss : callable
@@ -171,18 +209,22 @@ class TrainingPlan:
         Applied to the training split before anything else (vector inputs only).
     stages : list of Stage
         Extra stages from modifiers (RRT, RnC pre-training).
+    extra_modules : dict of str to ExtraModule
+        Modules with trainable loss parameters, attached to the model by name.
     configs : dict
         Each method's config as plain values, recorded with the results.
     """
 
     head: HeadStrategy
     weights: dict[str, Any] = field(default_factory=lambda: {"reweight": "none", "lds": False})
+    main_weights: dict[str, Any] | None = None
     fds: dict[str, Any] | None = None
     regression_loss: RegressionLoss = weighted_mse
     regression_loss_name: str = "mse"
     regularizers: list[Regularizer] = field(default_factory=list)
     resampler: Any = None
     stages: list[Stage] = field(default_factory=list)
+    extra_modules: dict[str, ExtraModule] = field(default_factory=dict)
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def main_loss(self, output: DIROutput, batch: Batch) -> Tensor:

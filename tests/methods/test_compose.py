@@ -83,3 +83,11 @@ def test_run_result_schema():
     assert {"mae", "mse", "gm", "pearson", "spearman", "bmae"} <= set(result.metrics["test"]["all"])
     assert result.config["train"]["epochs"] == 2 and "vanilla" in result.config["methods"]
     assert [h["epoch"] for h in result.history] == [1, 2] and result.duration_s > 0
+
+
+@pytest.mark.parametrize("head", ["cls", "hca-add", "hca-d"])
+@pytest.mark.parametrize("loss", ["focal-r", "balanced-mse"])
+def test_loss_methods_are_refused_on_classification_only_heads(head, loss):
+    with pytest.raises(ConfigError, match=f"'{loss}' replaces the regression loss, but '{head}'"):
+        build_plan(f"{head}+{loss}")
+    build_plan(f"reg-cls+{loss}")  # reg-cls keeps a regression loss: allowed

@@ -75,6 +75,7 @@ def _worker(rank: int, init_file: str, out_dir: str) -> None:
                 raised = True
             result = {"raised": raised, "state": model.state_dict()}
             torch.save(result, Path(out_dir) / f"ddp-sync{sync}-rank{rank}.pt")
+        dist.barrier()  # no rank tears the group down while its peer still talks to it
     finally:
         dist.destroy_process_group()
 

@@ -1,0 +1,238 @@
+"""Benchmark figures: label histogram with shot regions, per-bin test MAE, group confusion.
+
+Figures are drawn on :class:`matplotlib.figure.Figure` objects rendered by the Agg canvas, so no
+pyplot state or interactive backend is touched. matplotlib is optional: ``pip install dirkit[plot]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dirkit.labels import UniformBinner, bin_shots
+
+__all__ = ["SHOT_COLORS", "plot_group_confusion", "plot_label_histogram", "plot_per_bin_mae"]
+
+#: Colours of the shot regions (colour-blind-safe: blue, orange, vermillion, grey).
+SHOT_COLORS = {"many": "#0072B2", "medium": "#E69F00", "few": "#D55E00", "zero": "#7F7F7F"}
+_SHOT_TITLES = {"many": "many-shot", "medium": "medium-shot", "few": "few-shot", "zero": "zero-shot"}
+
+
+def _figure(width: float, height: float) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install dirkit[plot]") from None
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _save(fig: Any, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def _log_y(ax: Any) -> None:
+    """Log-scale y axis labelled with plain numbers (1, 2, 5, 10, ...) rather than powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _shade_shots(ax: Any, binner: UniformBinner, *, many: int, few: int, alpha: float) -> list[Any]:
+    """Shade contiguous runs of bins of one shot region; return legend handles in table order."""
+    from matplotlib.patches import Patch
+
+    shots = bin_shots(binner.counts_, many=many, few=few)
+    edges = binner.edges_
+    start = 0
+    for i in range(1, shots.size + 1):
+        if i == shots.size or shots[i] != shots[start]:
+            ax.axvspan(edges[start], edges[i], color=SHOT_COLORS[str(shots[start])], alpha=alpha, lw=0)
+            start = i
+    return [  # legend patches more opaque than the shading, so their colours can be told apart
+        Patch(color=SHOT_COLORS[shot], alpha=min(1.0, alpha * 3), label=f"{title} ({n} bins)")
+        for shot, title in _SHOT_TITLES.items()
+        if (n := int((shots == shot).sum()))
+    ]
+
+
+def _legend(ax: Any, shot_handles: list[Any]) -> None:
+    """The plotted series right of the axes; the shot regions in one row at the bottom."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.figure.legend(
+        handles=shot_handles,
+        loc="outside lower center",
+        ncols=len(shot_handles),
+        fontsize=8,
+        frameon=False,
+        title="shaded: shot region of each bin, from its training count",
+        title_fontsize=8,
+    )
+
+
+def plot_label_histogram(
+    binner: UniformBinner, *, path: Path, title: str, many: int = 100, few: int = 20
+) -> Path:
+    """Training samples per bin, shot regions shaded, thresholds drawn; log counts when skewed.
+
+    Parameters
+    ----------
+    binner : UniformBinner
+        Fitted on the training labels.
+    path : Path
+        PNG file to write.
+    title : str
+        Figure title (the data set).
+    many, few : int
+        Shot thresholds (training samples per bin).
+
+    Returns
+    -------
+    Path
+    """
+    counts, edges = binner.counts_, binner.edges_
+    fig = _figure(9, 4.2)
+    ax = fig.subplots()
+    regions = _shade_shots(ax, binner, many=many, few=few, alpha=0.18)
+    ax.bar(
+        edges[:-1],
+        counts,
+        width=np.diff(edges),
+        align="edge",
+        color="#333333",
+        lw=0,
+        label="training samples",
+    )
+    positive = counts[counts > 0]
+    if positive.size and positive.max() / positive.min() > 30:
+        _log_y(ax)
+        ax.set_ylim(0.7, positive.max() * 1.6)
+    else:
+        ax.set_ylim(0, max(float(counts.max()), many) * 1.12)  # headroom: the shading stays visible
+    ax.axhline(many, color=SHOT_COLORS["many"], ls="--", lw=1, label=f"many-shot: > {many} per bin")
+    ax.axhline(few, color=SHOT_COLORS["few"], ls=":", lw=1.2, label=f"few-shot: < {few} per bin")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_xlabel(f"label (bin width {edges[1] - edges[0]:g})")
+    ax.set_ylabel("training samples per bin" + (" (log scale)" if ax.get_yscale() == "log" else ""))
+    ax.set_title(f"{title}: training label distribution ({int(counts.sum()):,} samples)")
+    _legend(ax, regions)
+    return _save(fig, path)
+
+
+def plot_per_bin_mae(
+    curves: Mapping[str, np.ndarray],
+    binner: UniformBinner,
+    *,
+    path: Path,
+    title: str,
+    many: int = 100,
+    few: int = 20,
+) -> Path:
+    """Test MAE in each label bin, one line per method, over the shaded shot regions.
+
+    Parameters
+    ----------
+    curves : dict of str to ndarray of shape (n_bins,)
+        Per-bin test MAE of each method (mean over seeds; NaN where a bin has no test sample).
+    binner : UniformBinner
+        Fitted on the training labels (its counts set the shading).
+    path : Path
+        PNG file to write.
+    title : str
+        Figure title (the data set).
+    many, few : int
+        Shot thresholds.
+
+    Returns
+    -------
+    Path
+    """
+    centers = (binner.edges_[:-1] + binner.edges_[1:]) / 2
+    fig = _figure(10, 4.8)
+    ax = fig.subplots()
+    regions = _shade_shots(ax, binner, many=many, few=few, alpha=0.12)
+    colors = _colors(len(curves))
+    for i, (method, mae) in enumerate(curves.items()):
+        style = {"lw": 1.4, "color": colors[i]} if i else {"lw": 2.0, "color": "black", "ls": "--"}
+        ax.plot(centers, mae, marker="o", ms=2.2, label=method, **style)
+    ax.set_xlim(binner.edges_[0], binner.edges_[-1])
+    values = (
+        np.concatenate([np.asarray(c, dtype=np.float64) for c in curves.values()]) if curves else np.ones(1)
+    )
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size and positive.max() > 10 * np.median(positive):  # a few bins dwarf the rest
+        _log_y(ax)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_xlabel("label")
+    scale = " (log scale)" if ax.get_yscale() == "log" else ""
+    ax.set_ylabel(f"test MAE in the bin, mean over seeds{scale}")
+    ax.set_title(f"{title}: test error along the label range")
+    ax.grid(axis="y", which="both", alpha=0.25)
+    _legend(ax, regions)
+    return _save(fig, path)
+
+
+def _colors(n: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(max(n, 1))]
+
+
+def plot_group_confusion(
+    confusion: np.ndarray, *, path: Path, title: str, accuracy: float | None = None
+) -> Path:
+    """Row-normalised confusion of true vs predicted label group (group-classification methods).
+
+    Parameters
+    ----------
+    confusion : array-like of shape (G, G)
+        Counts, rows true groups, columns predicted groups (summed over seeds).
+    path : Path
+        PNG file to write.
+    title : str
+        Figure title (data set and method).
+    accuracy : float, optional
+        Group accuracy to state in the title.
+
+    Returns
+    -------
+    Path
+    """
+    counts = np.asarray(confusion, dtype=np.float64)
+    totals = counts.sum(axis=1, keepdims=True)
+    rates = np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
+    n_groups = counts.shape[0]
+    size = min(4.0 + 0.3 * n_groups, 9.0)
+    fig = _figure(size + 1.2, size)
+    ax = fig.subplots()
+    from matplotlib import colormaps
+
+    cmap = colormaps["Blues"].with_extremes(bad="#BDBDBD")  # grey rows: no test sample in that group
+    image = ax.imshow(np.ma.masked_invalid(rates), cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+    fig.colorbar(image, ax=ax, shrink=0.85, label="fraction of the true group's test samples")
+    if n_groups <= 15:
+        for (i, j), value in np.ndenumerate(rates):
+            if counts[i, j] > 0:
+                color = "white" if value > 0.6 else "black"
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=color)
+    ticks = np.arange(0, n_groups, max(1, int(np.ceil(n_groups / 15))))
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    ax.set_xlabel("predicted group")
+    ax.set_ylabel("true group (low labels at the top)")
+    suffix = f", group accuracy {accuracy:.3f}" if accuracy is not None and np.isfinite(accuracy) else ""
+    empty = " (grey: no test sample)" if np.isnan(rates).any() else ""
+    ax.set_title(
+        f"{title}\ngroup confusion on test ({int(counts.sum()):,} samples{suffix}){empty}", fontsize=10
+    )
+    return _save(fig, path)

@@ -1,0 +1,284 @@
+"""The resumable benchmark runner: every (dataset, method, seed) run becomes one saved record."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dirkit._registry import DATASETS
+from dirkit.bench._provenance import git_commit, machine_info
+from dirkit.bench._record import make_record, save_labels, save_predictions
+from dirkit.bench._store import (
+    RESULTS_FILE,
+    load_records,
+    predictions_path,
+    record_key,
+    save_records,
+    to_json,
+)
+from dirkit.datasets import DatasetSplits
+from dirkit.engine import RunResult, TrainConfig, check_method_spec, run_experiment
+from dirkit.exceptions import ConfigError
+
+__all__ = ["BenchmarkRun", "RunFn", "load_dataset", "run_benchmark"]
+
+#: Signature of :func:`dirkit.engine.run_experiment`, the function that performs one run.
+RunFn = Callable[..., RunResult]
+
+Overrides = Mapping[str, Mapping[str, object]]
+
+
+@dataclass(frozen=True)
+class BenchmarkRun:
+    """What :func:`run_benchmark` did.
+
+    Attributes
+    ----------
+    records : list of dict
+        The records of the requested grid, in (dataset, method, seed) order.
+    n_run, n_reused : int
+        Records computed by this call, and records found already in ``results.json``.
+    path : Path
+        The ``results.json`` file.
+    """
+
+    records: list[dict[str, Any]]
+    n_run: int
+    n_reused: int
+    path: Path
+
+
+def _components(method: str) -> list[str]:
+    return [part.strip() for part in method.split("+")]
+
+
+def _check_names(kind: str, values: Sequence[Any]) -> None:
+    if not values:
+        raise ConfigError(f"run_benchmark needs at least one {kind}; got an empty list.")
+    repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+    if repeated:
+        raise ConfigError(f"{kind}s must be unique; repeated: {', '.join(repeated)}.")
+
+
+def _check_inputs(
+    datasets: Sequence[str],
+    methods: Sequence[str],
+    seeds: Sequence[int],
+    dataset_kwargs: Overrides,
+    overrides: Overrides,
+) -> None:
+    _check_names("dataset", datasets)
+    _check_names("method", methods)
+    _check_names("seed", seeds)
+    bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
+    if bad_seeds:
+        raise ConfigError(f"seeds must be integers >= 0; got {bad_seeds}.")
+    for name in datasets:
+        DATASETS.get(name)  # unknown names raise with the list of known data sets
+    stray = sorted(set(dataset_kwargs) - set(datasets))
+    if stray:
+        raise ConfigError(
+            f"dataset_kwargs is keyed by data set name; {stray} not among the data sets {list(datasets)}. "
+            'Example: dataset_kwargs={"synthetic": {"scale": 0.1}}.'
+        )
+    components = {part for method in methods for part in _components(method)}
+    unused = sorted(set(overrides) - components)
+    if unused:
+        raise ConfigError(
+            f"overrides for {unused} match no component of the methods {list(methods)}; "
+            f"valid keys here: {', '.join(sorted(components))}."
+        )
+
+
+def _accepts(func: Callable[..., Any], name: str) -> bool:
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def load_dataset(
+    name: str, seed: int, data_dir: Path | None = None, kwargs: Mapping[str, object] | None = None
+) -> DatasetSplits:
+    """Load a registered data set, passing ``data_dir`` only to loaders that take it.
+
+    Examples
+    --------
+    >>> load_dataset("synthetic", 0, Path("/data"), {"scale": 0.1}).sizes()["train"]
+    611
+    """
+    loader = DATASETS.get(name)
+    arguments = dict(kwargs or {})
+    if data_dir is not None and _accepts(loader, "data_dir"):
+        arguments["data_dir"] = Path(data_dir)
+    return loader(seed=seed, **arguments)
+
+
+@contextmanager
+def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, unit="run", desc="benchmark", dynamic_ncols=True) as bar:
+        yield bar
+
+
+def _settings(train_config: TrainConfig, kwargs: Mapping[str, object], overrides: Overrides) -> Any:
+    """What a record's result depends on besides its key, in the plain-JSON form it is saved in."""
+    return to_json({"train_config": train_config.to_dict(), "dataset_kwargs": kwargs, "overrides": overrides})
+
+
+def _differences(saved: Any, asked: Any, prefix: str = "") -> list[str]:
+    """``"path: saved -> asked"`` for every leaf where two JSON values differ.
+
+    Examples
+    --------
+    >>> _differences({"train_config": {"epochs": 2, "lr": 0.1}}, {"train_config": {"epochs": 3, "lr": 0.1}})
+    ['train_config.epochs: 2 -> 3']
+    """
+    if isinstance(saved, dict) and isinstance(asked, dict):
+        return [
+            change
+            for key in dict.fromkeys([*saved, *asked])
+            for change in _differences(saved.get(key), asked.get(key), f"{prefix}{key}.")
+        ]
+    return [] if saved == asked else [f"{prefix.rstrip('.')}: {saved!r} -> {asked!r}"]
+
+
+def run_benchmark(
+    datasets: Sequence[str],
+    methods: Sequence[str],
+    seeds: Sequence[int],
+    *,
+    out_dir: Path,
+    train_config: TrainConfig | None = None,
+    data_dir: Path | None = None,
+    dataset_kwargs: Overrides | None = None,
+    overrides: Overrides | None = None,
+    progress: bool = False,
+    command: Sequence[str] | None = None,
+    checkpoints: bool = False,
+    run_fn: RunFn = run_experiment,
+) -> BenchmarkRun:
+    """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
+
+    Each data set is loaded once per seed. After every run its record is appended to
+    ``results.json`` (rewritten atomically), its predictions go to ``predictions/`` and the
+    training labels of each (dataset, seed) to ``labels/``, so an interrupt loses at most the
+    run in progress and calling again with the same arguments runs only what is missing.
+
+    Parameters
+    ----------
+    datasets, methods : sequence of str
+        Registered data set names and method specs (``"sqinv+lds+fds"``).
+    seeds : sequence of int
+        Seeds; the protocol reports mean and std over at least three.
+    out_dir : Path
+        Output folder (created if needed).
+    train_config : TrainConfig, optional
+        Optimisation settings shared by every run (defaults to ``TrainConfig()``).
+    data_dir : Path, optional
+        Passed to the loaders that take a ``data_dir`` argument.
+    dataset_kwargs : dict of str to dict, optional
+        Extra loader arguments per data set name, e.g. ``{"synthetic": {"scale": 0.1}}``.
+    overrides : dict of str to dict, optional
+        Method config fields per component, e.g. ``{"lds": {"sigma": 1.0}}``; each run gets the
+        entries of its own components.
+    progress : bool
+        Show a progress bar over the runs (needs tqdm).
+    command : sequence of str, optional
+        The command line to record (defaults to ``sys.argv``).
+    checkpoints : bool
+        Give each run a checkpoint folder under ``out_dir/checkpoints/``: the engine saves the
+        training state every epoch there, and a rerun after an interrupt resumes the unfinished
+        run from its last epoch instead of from scratch.
+    run_fn : callable
+        Performs one run, with the signature of :func:`dirkit.engine.run_experiment` (the
+        default, whose method specs are validated before anything runs).
+
+    Returns
+    -------
+    BenchmarkRun
+
+    Raises
+    ------
+    ConfigError
+        On an unknown data set or method, or when ``results.json`` holds a record of the grid
+        made with other settings (use another ``out_dir``).
+    """
+    train_config = train_config if train_config is not None else TrainConfig()
+    dataset_kwargs, overrides = dict(dataset_kwargs or {}), dict(overrides or {})
+    _check_inputs(datasets, methods, seeds, dataset_kwargs, overrides)
+    if run_fn is run_experiment:
+        for method in methods:
+            check_method_spec(method)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def settings_of(dataset: str, method: str) -> Any:
+        own = {k: v for k, v in overrides.items() if k in _components(method)}
+        return _settings(train_config, dataset_kwargs.get(dataset, {}), own)
+
+    all_records = load_records(out_dir)
+    done = {record_key(r): r for r in all_records}
+    grid = [(d, m, int(s)) for d in datasets for s in seeds for m in methods]
+    for key in grid:
+        if key in done and "settings" in done[key] and done[key]["settings"] != settings_of(key[0], key[1]):
+            changes = _differences(done[key]["settings"], settings_of(key[0], key[1]))
+            raise ConfigError(
+                f"{out_dir / RESULTS_FILE} already holds {key} run with other settings "
+                f"(saved -> asked: {'; '.join(changes)}). "
+                "Use another output folder, or delete that record to rerun it."
+            )
+    pending = [key for key in grid if key not in done]
+    argv = list(command) if command is not None else list(sys.argv)
+    commit, machine = git_commit(), machine_info(train_config.device)
+    with _progress_bar(len(pending), progress) as bar:
+        for (dataset, seed), group in itertools.groupby(pending, key=lambda k: (k[0], k[2])):
+            data = load_dataset(dataset, seed, data_dir, dataset_kwargs.get(dataset, {}))
+            save_labels(out_dir, dataset, seed, data)
+            for _, method, _ in group:
+                if bar is not None:
+                    bar.set_postfix_str(f"{dataset} {method} seed={seed}")
+                own = {k: dict(v) for k, v in overrides.items() if k in _components(method)}
+                checkpoint_dir = (
+                    out_dir / "checkpoints" / predictions_path(out_dir, dataset, method, seed).stem
+                    if checkpoints
+                    else None
+                )
+                result = run_fn(
+                    data,
+                    method,
+                    seed=seed,
+                    train_config=train_config,
+                    overrides=own or None,
+                    progress=False,
+                    checkpoint_dir=checkpoint_dir,
+                )
+                save_predictions(out_dir, dataset, method, seed, data, result)
+                record = make_record(
+                    result,
+                    settings=settings_of(dataset, method),
+                    command=argv,
+                    commit=commit,
+                    machine=machine,
+                )
+                record.update(dataset=dataset, method=method, seed=seed)
+                all_records.append(record)
+                done[(dataset, method, seed)] = record
+                save_records(out_dir, all_records)
+                if bar is not None:
+                    bar.update()
+    ordered = [done[(d, m, int(s))] for d in datasets for m in methods for s in seeds]
+    return BenchmarkRun(ordered, len(pending), len(grid) - len(pending), out_dir / RESULTS_FILE)

@@ -1,0 +1,167 @@
+"""The benchmark's files: ``results.json`` (one record per run) and compact ``.npz`` arrays.
+
+Every write goes to a temporary file in the same folder and is moved into place with
+:func:`os.replace`, so a reader (or an interrupted run) only ever sees a complete file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from dirkit.exceptions import ConfigError
+
+__all__ = [
+    "RESULTS_FILE",
+    "atomic_write",
+    "labels_path",
+    "load_records",
+    "predictions_path",
+    "record_key",
+    "safe_name",
+    "save_arrays",
+    "save_records",
+    "to_json",
+]
+
+#: Name of the results file inside a benchmark's output folder.
+RESULTS_FILE = "results.json"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+def to_json(value: object) -> Any:
+    """Plain-JSON form of ``value``: NumPy types to Python, tuples to lists, NaN and inf to None.
+
+    Strict JSON has no NaN, so a missing metric (an empty shot group) is written as ``null``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_json({"mae": np.float32(1.5), "few": float("nan"), "edges": np.arange(2), "t": (1, 2)})
+    {'mae': 1.5, 'few': None, 'edges': [0, 1], 't': [1, 2]}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist())
+    if isinstance(value, np.generic):
+        return to_json(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def record_key(record: Mapping[str, Any]) -> tuple[str, str, int]:
+    """The identity of a record: ``(dataset, method, seed)``.
+
+    Examples
+    --------
+    >>> record_key({"dataset": "synthetic", "method": "lds", "seed": 1, "metrics": {}})
+    ('synthetic', 'lds', 1)
+    """
+    return str(record["dataset"]), str(record["method"]), int(record["seed"])
+
+
+def atomic_write(path: Path, write: Callable[[IO[Any]], object], *, mode: str) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path``, then move it onto ``path``.
+
+    The temporary file is flushed to disk before :func:`os.replace`, which is atomic on POSIX and
+    Windows, so ``path`` always holds either the old or the new content in full.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, mode.replace("w", "x")) as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def load_records(out_dir: Path) -> list[dict[str, Any]]:
+    """Records of ``out_dir/results.json``; an absent file gives an empty list.
+
+    Raises :class:`~dirkit.exceptions.ConfigError` if the file is not a benchmark results file.
+    """
+    path = Path(out_dir) / RESULTS_FILE
+    if not path.exists():
+        return []
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path} is not valid JSON ({error}); restore it or use another folder.") from None
+    if not isinstance(content, dict) or not isinstance(content.get("records"), list):
+        raise ConfigError(f'{path} is not a dirkit results file: expected {{"records": [...]}}.')
+    return list(content["records"])
+
+
+def save_records(out_dir: Path, records: list[dict[str, Any]]) -> Path:
+    """Write ``{"records": records}`` to ``out_dir/results.json`` atomically; return the path.
+
+    Examples
+    --------
+    >>> from tempfile import mkdtemp
+    >>> folder = Path(mkdtemp())
+    >>> _ = save_records(folder, [{"dataset": "d", "method": "m", "seed": 0, "mae": float("nan")}])
+    >>> load_records(folder)
+    [{'dataset': 'd', 'method': 'm', 'seed': 0, 'mae': None}]
+    """
+    path = Path(out_dir) / RESULTS_FILE
+    text = json.dumps({"records": to_json(records)}, indent=1, allow_nan=False)
+    atomic_write(path, lambda file: file.write(text + "\n"), mode="w")
+    return path
+
+
+def safe_name(name: str) -> str:
+    """``name`` with every character other than letters, digits and ``._+-`` replaced by ``_``.
+
+    Examples
+    --------
+    >>> safe_name("group-asym+fds/v2")
+    'group-asym+fds_v2'
+    """
+    return _UNSAFE.sub("_", name)
+
+
+def predictions_path(out_dir: Path, dataset: str, method: str, seed: int) -> Path:
+    """Where the test and validation predictions of one run are kept.
+
+    Examples
+    --------
+    >>> predictions_path(Path("out"), "synthetic", "sqinv+lds", 2).as_posix()
+    'out/predictions/synthetic__sqinv+lds__2.npz'
+    """
+    return Path(out_dir) / "predictions" / f"{safe_name(dataset)}__{safe_name(method)}__{seed}.npz"
+
+
+def labels_path(out_dir: Path, dataset: str, seed: int) -> Path:
+    """Where the training labels and the binning of one data set and seed are kept.
+
+    Examples
+    --------
+    >>> labels_path(Path("out"), "synthetic", 0).as_posix()
+    'out/labels/synthetic__0.npz'
+    """
+    return Path(out_dir) / "labels" / f"{safe_name(dataset)}__{seed}.npz"
+
+
+def save_arrays(path: Path, **arrays: object) -> Path:
+    """Save arrays to a compressed ``.npz`` file atomically; return the path."""
+    atomic_write(Path(path), lambda file: np.savez_compressed(file, **arrays), mode="wb")  # type: ignore[arg-type]
+    return Path(path)

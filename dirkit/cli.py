@@ -1,0 +1,299 @@
+"""The ``dirkit`` command line: ``list``, ``train``, ``bench`` and ``report``.
+
+Examples
+--------
+::
+
+    dirkit list methods
+    dirkit train --dataset synthetic --method sqinv+lds --epochs 5 --set lds.sigma=1
+    dirkit bench --dataset synthetic --methods vanilla,sqinv,sqinv+lds+fds --seeds 0,1,2 --out runs/syn
+    dirkit report runs/syn
+
+Unknown data set, method or loss names and invalid settings exit with status 2 and a message that
+lists the valid choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from dirkit._registry import DATASETS, LOSSES, METHODS
+from dirkit.bench import (
+    RESULTS_FILE,
+    format_shot_table,
+    load_dataset,
+    load_records,
+    render_summary,
+    run_benchmark,
+    write_report,
+)
+from dirkit.engine import TrainConfig, check_method_spec, run_experiment
+from dirkit.exceptions import ConfigError, DirkitError
+
+__all__ = ["build_parser", "main", "parse_assignments"]
+
+_REGISTRIES = {"methods": METHODS, "datasets": DATASETS, "losses": LOSSES}
+
+
+def parse_assignments(items: Sequence[str], *, dotted: bool) -> dict[str, Any]:
+    """Parse ``KEY=VALUE`` (or ``GROUP.KEY=VALUE`` with ``dotted``) options into a dict.
+
+    Values are read as JSON when they parse (numbers, booleans, lists, ``null``), else as strings.
+
+    Examples
+    --------
+    >>> parse_assignments(["lds.sigma=2", "lds.kernel=gaussian", "fds.start_epoch=0"], dotted=True)
+    {'lds': {'sigma': 2, 'kernel': 'gaussian'}, 'fds': {'start_epoch': 0}}
+    >>> parse_assignments(["scale=0.1"], dotted=False)
+    {'scale': 0.1}
+    """
+    parsed: dict[str, Any] = {}
+    shape = "METHOD.FIELD=VALUE (e.g. lds.sigma=2)" if dotted else "KEY=VALUE (e.g. scale=0.1)"
+    for item in items:
+        key, sep, text = item.partition("=")
+        group, dot, field = key.partition(".")
+        if not sep or not key.strip() or (dotted and not (dot and group.strip() and field.strip())):
+            raise ConfigError(f"Expected {shape}; got {item!r}.")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        if dotted:
+            parsed.setdefault(group.strip(), {})[field.strip()] = value
+        else:
+            parsed[key.strip()] = value
+    return parsed
+
+
+def _csv(kind: Callable[[str], Any]) -> Callable[[str], list[Any]]:
+    def parse(text: str) -> list[Any]:
+        items = [part.strip() for part in text.split(",") if part.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list; got {text!r}")
+        try:
+            return [kind(item) for item in items]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid list {text!r}") from None
+
+    return parse
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0; got {text}")
+        return value
+
+    return parse
+
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("training (defaults: dirkit.engine.TrainConfig)")
+    group.add_argument("--epochs", type=_positive(int), help="epochs of the main stage")
+    group.add_argument("--batch-size", type=_positive(int), help="batch size")
+    group.add_argument("--lr", type=_positive(float), help="Adam learning rate")
+    group.add_argument("--device", help="cpu or cuda")
+    group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
+    for flag, metavar, text in (
+        ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
+        ("--dataset-arg", "KEY=VALUE", "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1"),
+    ):
+        group.add_argument(flag, action="append", default=[], metavar=metavar, help=text)
+    group.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars (default: when stderr is a terminal)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dirkit`` command."""
+    parser = argparse.ArgumentParser(prog="dirkit", description="Deep imbalanced regression toolkit.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="list registered methods, data sets or losses")
+    listing.add_argument("kind", choices=sorted(_REGISTRIES))
+    listing.set_defaults(handler=_list)
+
+    train = commands.add_parser("train", help="train one method on one data set and print its shot table")
+    train.add_argument("--dataset", required=True, help="registered data set name")
+    train.add_argument("--method", required=True, help="method spec, e.g. vanilla or sqinv+lds+fds")
+    train.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    train.add_argument("--out", type=Path, help=f"folder to write {RESULTS_FILE} and results.md into")
+    _add_training_options(train)
+    train.set_defaults(handler=_train)
+
+    bench = commands.add_parser("bench", help="run a (dataset x method x seed) grid; resumable")
+    bench.add_argument(
+        "--dataset",
+        "--datasets",
+        dest="datasets",
+        required=True,
+        type=_csv(str),
+        help="data set names, comma-separated",
+    )
+    bench.add_argument("--methods", required=True, type=_csv(str), help="method specs, comma-separated")
+    bench.add_argument(
+        "--seeds", type=_csv(int), default=[0, 1, 2], help="seeds, comma-separated (default 0,1,2)"
+    )
+    bench.add_argument("--out", type=Path, required=True, help="output folder (rerun to resume)")
+    bench.add_argument("--checkpoints", action="store_true", help="checkpoint every epoch; resume mid-run")
+    _add_training_options(bench)
+    bench.set_defaults(handler=_bench)
+
+    report = commands.add_parser("report", help="re-render results.md and the plots of a benchmark folder")
+    report.add_argument("out", type=Path, help=f"folder holding {RESULTS_FILE}")
+    report.set_defaults(handler=_report)
+    return parser
+
+
+def _describe(obj: object) -> str:
+    text = getattr(obj, "summary", None) or (getattr(obj, "__doc__", None) or "").strip()
+    first = str(text).splitlines()[0] if text else ""
+    return re.sub(r":\w+:`~?([^`]+)`|``([^`]+)``", lambda m: m.group(1) or m.group(2), first)
+
+
+def _list(args: argparse.Namespace, command: list[str]) -> int:
+    registry = _REGISTRIES[args.kind]
+    width = max((len(name) for name in registry), default=0)
+    for name in registry:
+        print(f"{name.ljust(width)}  {_describe(registry.get(name))}".rstrip())
+    return 0
+
+
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    given = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "device": args.device}
+    return dataclasses.replace(TrainConfig(), **{k: v for k, v in given.items() if v is not None})
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return bool(args.progress) if args.progress is not None else sys.stderr.isatty()
+
+
+def _train(args: argparse.Namespace, command: list[str]) -> int:
+    overrides = parse_assignments(args.set, dotted=True)
+    loader_args = parse_assignments(args.dataset_arg, dotted=False)
+    config = _train_config(args)
+    DATASETS.get(args.dataset)
+    check_method_spec(args.method)
+    if args.out is None:
+        data = load_dataset(args.dataset, args.seed, args.data_dir, loader_args)
+        result = run_experiment(
+            data,
+            args.method,
+            seed=args.seed,
+            train_config=config,
+            overrides=overrides or None,
+            progress=_progress(args),
+        )
+        metrics, duration = result.metrics, result.duration_s
+    else:
+        run = run_benchmark(
+            [args.dataset],
+            [args.method],
+            [args.seed],
+            out_dir=args.out,
+            train_config=config,
+            data_dir=args.data_dir,
+            dataset_kwargs={args.dataset: loader_args},
+            overrides=overrides,
+            progress=_progress(args),
+            command=command,
+        )
+        metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
+        if run.n_reused:
+            print(f"Reusing the finished run in {run.path} (delete it there to train again).")
+    print(
+        f"{args.dataset} / {args.method} / seed {args.seed}: test metrics by shot region "
+        f"({duration:.1f} s; validation MAE {metrics['val']['all']['mae']:.3f})"
+    )
+    print(format_shot_table(metrics["test"]))
+    if args.out is not None:
+        files = write_report(args.out, plots=False)
+        print(
+            f"\nWrote {args.out / RESULTS_FILE} and {files.markdown}; `dirkit report {args.out}` draws plots."
+        )
+    return 0
+
+
+def _write_and_print_report(out: Path, records: list[dict[str, Any]]) -> None:
+    print(render_summary(records))
+    try:
+        files = write_report(out, records)
+    except ImportError as error:
+        files = write_report(out, records, plots=False)
+        print(f"\nNo plots: {error}", file=sys.stderr)
+    print(f"\nResults: {out / RESULTS_FILE}\nTables:  {files.markdown}")
+    for path in files.plots:
+        print(f"Plot:    {path}")
+
+
+def _bench(args: argparse.Namespace, command: list[str]) -> int:
+    loader_args = parse_assignments(args.dataset_arg, dotted=False)
+    run = run_benchmark(
+        args.datasets,
+        args.methods,
+        args.seeds,
+        out_dir=args.out,
+        train_config=_train_config(args),
+        data_dir=args.data_dir,
+        dataset_kwargs={name: loader_args for name in args.datasets},
+        overrides=parse_assignments(args.set, dotted=True),
+        progress=_progress(args),
+        command=command,
+        checkpoints=args.checkpoints,
+    )
+    print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
+    _write_and_print_report(args.out, run.records)
+    return 0
+
+
+def _report(args: argparse.Namespace, command: list[str]) -> int:
+    records = load_records(args.out)
+    if not records:
+        raise ConfigError(
+            f"No records in {args.out / RESULTS_FILE}; run `dirkit bench --out {args.out}` first."
+        )
+    _write_and_print_report(args.out, records)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dirkit`` command with ``argv`` (default ``sys.argv[1:]``) and return its exit status.
+
+    Status 0 on success, 2 for usage errors (unknown names, invalid settings), 1 for other dirkit
+    errors, 130 when interrupted (finished benchmark records stay saved).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help exits 0, usage errors 2
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        return int(args.handler(args, ["dirkit", *argv]))
+    except ConfigError as error:
+        print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except DirkitError as error:
+        print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # stdout piped into a program that stopped reading (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
+    except KeyboardInterrupt:
+        print("\nInterrupted; finished records are saved, rerun the same command to resume.", file=sys.stderr)
+        return 130

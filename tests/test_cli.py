@@ -1,0 +1,141 @@
+"""The ``dirkit`` command line, through ``main(argv)`` and once as ``python -m dirkit``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from dirkit._registry import DATASETS, LOSSES, METHODS
+from dirkit.cli import main, parse_assignments
+from dirkit.exceptions import ConfigError
+
+FAST = [
+    "--epochs",
+    "1",
+    "--batch-size",
+    "128",
+    "--dataset-arg",
+    "scale=0.1",
+    "--dataset-arg",
+    "eval_per_bin=2",
+    "--no-progress",
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "registry"), [("methods", METHODS), ("datasets", DATASETS), ("losses", LOSSES)]
+)
+def test_list_prints_every_registered_name(capsys, kind, registry):
+    assert main(["list", kind]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == registry.names()
+
+
+def test_list_describes_methods(capsys):
+    main(["list", "methods"])
+    out = capsys.readouterr().out
+    assert "vanilla" in out and "Yang et al. 2021" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["list", "things"], "invalid choice: 'things'"),
+        (["train", "--dataset", "nope", "--method", "vanilla"], "Unknown dataset 'nope'. Known datasets: "),
+        (["train", "--dataset", "synthetic", "--method", "vanilla+nope"], "Known methods: .*sqinv.*vanilla"),
+        (
+            ["bench", "--dataset", "synthetic", "--methods", "vanilla,nope", "--out", "x"],
+            "Unknown method 'nope'",
+        ),
+        (
+            ["train", "--dataset", "synthetic", "--method", "lds", "--set", "lds.nope=1", *FAST],
+            "Unknown setting.*nope.*valid: .*sigma",
+        ),
+        (["train", "--dataset", "synthetic", "--method", "lds", "--set", "sigma=1"], "METHOD.FIELD=VALUE"),
+        (["train", "--dataset", "synthetic", "--method", "vanilla", "--epochs", "0"], "must be > 0"),
+        (
+            ["bench", "--dataset", "synthetic", "--methods", "vanilla", "--seeds", "a,b", "--out", "x"],
+            "invalid list",
+        ),
+        (["report", "no-such-folder"], "No records in no-such-folder"),
+        ([], "required: COMMAND"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_valid_choices(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert not (tmp_path / "x").exists()
+
+
+def test_help_exits_0(capsys):
+    assert main(["bench", "--help"]) == 0
+    assert "--methods" in capsys.readouterr().out
+
+
+def test_set_values_are_json_when_they_parse():
+    assert parse_assignments(
+        ["a.b=1", "a.c=[1, 2]", "a.d=true", "a.e=text", "b.f=null", "a.g="], dotted=True
+    ) == {
+        "a": {"b": 1, "c": [1, 2], "d": True, "e": "text", "g": ""},
+        "b": {"f": None},
+    }
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        parse_assignments(["scale"], dotted=False)
+
+
+def test_train_prints_the_shot_table(capsys):
+    assert (
+        main(["train", "--dataset", "synthetic", "--method", "sqinv+lds", "--set", "lds.sigma=1", *FAST]) == 0
+    )
+    out = capsys.readouterr().out
+    assert out.startswith("synthetic / sqinv+lds / seed 0: test metrics by shot region")
+    rows = [line.split()[0] for line in out.splitlines()[3:]]
+    assert rows == ["All", "Many", "Medium", "Few", "Zero", "Few+Zero"]
+
+
+def test_bench_then_report(capsys, tmp_path):
+    argv = [
+        "bench",
+        "--dataset",
+        "synthetic",
+        "--methods",
+        "vanilla,sqinv",
+        "--seeds",
+        "0",
+        "--out",
+        str(tmp_path),
+        *FAST,
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Ran 2 run(s); 0 already in" in out
+    assert "synthetic: test MAE ↓" in out and "sqinv" in out
+    assert f"Plot:    {tmp_path / 'plots' / 'synthetic__per_bin_mae.png'}" in out
+    records = json.loads((tmp_path / "results.json").read_text())["records"]
+    assert records[0]["command"] == ["dirkit", *argv]
+    (tmp_path / "results.md").unlink()
+    assert main(["report", str(tmp_path)]) == 0
+    assert "| vanilla | 1 |" in (tmp_path / "results.md").read_text()
+    assert main(argv) == 0
+    assert "Ran 0 run(s); 2 already in" in capsys.readouterr().out
+
+
+def test_python_m_dirkit_lists_methods():
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "dirkit", "list", "methods"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in done.stdout.splitlines()] == METHODS.names()
