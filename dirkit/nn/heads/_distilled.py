@@ -59,7 +59,16 @@ def range_preserving_align(probs: Tensor, transition: Tensor) -> Tensor:
     [0]
     """
     _check_probs(probs, transition)
-    pooled = (probs[:, None, :] * transition.to(probs)[None]).amax(dim=2)
+    if not bool(((transition == 0) | (transition == 1)).all() and (transition.sum(dim=0) == 1).all()):
+        raise ConfigError(
+            "transition must be a 0/1 matrix with exactly one 1 per column (every fine class in "
+            "one coarse class), as HierarchicalSplit.transition_matrices_ are."
+        )
+    # each fine class lies in exactly one coarse class, so the masked max over T's rows is a
+    # scatter-max over the fine -> coarse index: O(N * C_H) instead of O(N * C_h * C_H)
+    coarse_of_fine = transition.argmax(dim=0).to(probs.device).expand_as(probs)
+    empty = probs.new_zeros(probs.shape[0], transition.shape[0])
+    pooled = empty.scatter_reduce(1, coarse_of_fine, probs, reduce="amax", include_self=False)
     return pooled / pooled.sum(dim=1, keepdim=True).clamp_min(_TINY)
 
 

@@ -102,3 +102,9 @@ def test_distilled_classifier_layout_and_contract() -> None:
     assert (linear1.out_features, type(act).__name__, linear2.out_features) == (8, "Softplus", 6)
     assert DistilledClassifier(32, 6, hidden=5).hidden == 5
     check_head(g_t, in_features=32)
+
+
+def test_range_preserving_align_rejects_a_fine_class_in_two_coarse_classes():
+    overlapping = torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    with pytest.raises(ConfigError, match="exactly one 1 per column"):
+        range_preserving_align(torch.full((2, 3), 1 / 3), overlapping)
