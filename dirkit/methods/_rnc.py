@@ -65,7 +65,10 @@ def _apply(plan: TrainingPlan, config: RnCConfig) -> None:
     def contrastive_loss(output: DIROutput, batch: Batch, _: TrainingPlan) -> Tensor:
         if len(batch) < 2:  # each anchor needs another sample; a one-sample batch has no loss
             return output.features.sum() * 0.0
-        return rank_n_contrast_loss(output.features, batch.y, temperature=config.temperature)
+        # gather=True: under torch.distributed every process contrasts its anchors with the whole
+        # global batch (exactly the one-process loss and gradient); a no-op in one process
+        return rank_n_contrast_loss(output.features, batch.y, temperature=config.temperature,
+                                    gather=True)
 
     if not loss_method_composed(plan):  # a later loss method replaces it again
         plan.regression_loss = weighted_l1 if config.probe_loss == "l1" else weighted_mse
