@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DataNotFoundError",
     "DirkitError",
     "DirkitWarning",
     "LabelError",
@@ -32,6 +33,10 @@ class UnknownNameError(ConfigError, KeyError):
 
     def __str__(self) -> str:  # KeyError would print the repr of the message
         return str(self.args[0]) if self.args else ""
+
+
+class DataNotFoundError(DirkitError, FileNotFoundError):
+    """A data set's files are not where they were looked for (the message names the expected files)."""
 
 
 class LabelError(DirkitError, ValueError):

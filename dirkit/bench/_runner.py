@@ -139,6 +139,24 @@ def _settings(train_config: TrainConfig, kwargs: Mapping[str, object], overrides
     return to_json({"train_config": train_config.to_dict(), "dataset_kwargs": kwargs, "overrides": overrides})
 
 
+def _with_current_defaults(saved: Any) -> Any:
+    """Saved settings with training fields added to :class:`TrainConfig` since then filled in.
+
+    A field added later takes a default that keeps the earlier behaviour, so an older record
+    still matches the same command run today.
+
+    Examples
+    --------
+    >>> filled = _with_current_defaults({"train_config": {"epochs": 2}})
+    >>> filled["train_config"]["epochs"], "batch_size" in filled["train_config"]
+    (2, True)
+    """
+    if not isinstance(saved, dict) or not isinstance(saved.get("train_config"), dict):
+        return saved
+    defaults = to_json(TrainConfig().to_dict())
+    return {**saved, "train_config": {**defaults, **saved["train_config"]}}
+
+
 def _differences(saved: Any, asked: Any, prefix: str = "") -> list[str]:
     """``"path: saved -> asked"`` for every leaf where two JSON values differ.
 
@@ -234,8 +252,9 @@ def run_benchmark(
     done = {record_key(r): r for r in all_records}
     grid = [(d, m, int(s)) for d in datasets for s in seeds for m in methods]
     for key in grid:
-        if key in done and "settings" in done[key] and done[key]["settings"] != settings_of(key[0], key[1]):
-            changes = _differences(done[key]["settings"], settings_of(key[0], key[1]))
+        saved = _with_current_defaults(done[key].get("settings")) if key in done else None
+        if saved is not None and saved != settings_of(key[0], key[1]):
+            changes = _differences(saved, settings_of(key[0], key[1]))
             raise ConfigError(
                 f"{out_dir / RESULTS_FILE} already holds {key} run with other settings "
                 f"(saved -> asked: {'; '.join(changes)}). "

@@ -11,7 +11,26 @@ from torch import Tensor
 
 from dirkit.exceptions import ConfigError
 
-__all__ = ["Batch", "GlobalBatchSampler", "SampleTable"]
+__all__ = ["Batch", "GlobalBatchSampler", "SampleTable", "as_input_tensor"]
+
+
+def as_input_tensor(x: np.ndarray | Tensor) -> Tensor:
+    """Model inputs as a tensor: uint8 images stay uint8 (a quarter of the memory), the rest float32.
+
+    The model converts uint8 images to float itself (:class:`~dirkit.methods.ImageNormalize`).
+
+    Examples
+    --------
+    >>> as_input_tensor(np.zeros((2, 3, 4, 4), dtype=np.uint8)).dtype
+    torch.uint8
+    >>> as_input_tensor(np.zeros((2, 5))).dtype
+    torch.float32
+    """
+    if isinstance(x, Tensor) and x.dtype == torch.uint8:
+        return x
+    if isinstance(x, np.ndarray) and x.dtype == np.uint8:
+        return torch.as_tensor(x)
+    return torch.as_tensor(np.asarray(x, dtype=np.float32))
 
 
 @dataclass
@@ -47,7 +66,8 @@ class SampleTable:
     """Every training sample's tensors, sliced into :class:`Batch` objects by row index.
 
     Keeping whole tensors and slicing them avoids a per-sample collate step, which dominates
-    the cost of small vector models on a CPU.
+    the cost of small vector models on a CPU. Inputs are stored as :func:`as_input_tensor` makes
+    them: uint8 images as uint8, everything else as float32.
     """
 
     def __init__(
@@ -60,7 +80,7 @@ class SampleTable:
         *,
         device: str | torch.device = "cpu",
     ) -> None:
-        self.x = torch.as_tensor(np.asarray(x, dtype=np.float32)).to(device)
+        self.x = as_input_tensor(x).to(device)
         self.y = torch.as_tensor(np.asarray(y, dtype=np.float32)).to(device)
         self.bins = torch.as_tensor(np.asarray(bins, dtype=np.int64)).to(device)
         self.weight = torch.as_tensor(np.asarray(weight, dtype=np.float32)).to(device)
@@ -92,8 +112,9 @@ class GlobalBatchSampler:
 
     With ``world_size`` processes every global batch of ``batch_size`` rows is split into equal
     contiguous slices, so a distributed run sees exactly the batches a single process sees. The
-    last incomplete batch is dropped when it cannot be split evenly (``drop_last`` semantics
-    under several processes).
+    last incomplete batch is dropped when it cannot be split evenly across the processes, or
+    when it would give a process a single sample (batch norm and pairwise losses need two); the
+    shuffle changes every epoch, so a different sample sits out each time.
 
     Examples
     --------
@@ -135,12 +156,12 @@ class GlobalBatchSampler:
         batches = []
         for start in range(0, self.n_samples, self.batch_size):
             chunk = order[start : start + self.batch_size]
-            if len(chunk) < self.batch_size and self.world_size > 1:
-                if len(chunk) % self.world_size:
-                    break
-                per_rank = len(chunk) // self.world_size
-            batches.append(chunk[self.rank * per_rank : (self.rank + 1) * per_rank] if
-                           self.world_size > 1 else chunk)
+            if len(chunk) < self.batch_size:  # the trailing, incomplete batch
+                share, remainder = divmod(len(chunk), self.world_size)
+                if remainder or (share < 2 and start > 0):
+                    break  # uneven across processes, or one sample each: batch norm needs two
+                per_rank = share
+            batches.append(chunk[self.rank * per_rank : (self.rank + 1) * per_rank])
         return batches
 
     def __iter__(self) -> Iterator[Tensor]:

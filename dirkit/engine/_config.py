@@ -26,7 +26,7 @@ class TrainConfig:
     hidden : tuple of int
         Hidden widths of the MLP backbone for vector inputs.
     feature_dim : int
-        Width of the feature the heads (and FDS) read.
+        Width of the feature the heads (and FDS) read (the ResNet ends in a projection to it).
     dropout : float
         MLP dropout.
     norm : {"batch", "layer"} or None
@@ -35,6 +35,16 @@ class TrainConfig:
         Validation metric that selects the checkpoint (``"mae"``; lower is better). Never test.
     device : str
         ``"cpu"`` or ``"cuda"``.
+    backbone : {"auto", "mlp", "resnet"}
+        ``"auto"``: a ResNet for images (inputs of shape (n, C, H, W)), an MLP for vectors
+        (n, d). ``"mlp"`` needs vectors; ``"resnet"`` needs images.
+    resnet_width : int
+        Channels of the ResNet's first stage (stages ``width * (1, 2, 4, 8)``, ResNet-18 layout,
+        ImageNet stem); 64 is ResNet-18, 16-32 trains quickly on a CPU at 32 px.
+    augment : bool
+        Augment training images: a random crop after zero padding by 1/8 of the image side (4 px
+        at 32 px) and a random horizontal flip, drawn per sample and epoch from the run's seed.
+        Never applied at evaluation; ignored for vector inputs.
     """
 
     epochs: int = 30
@@ -47,6 +57,9 @@ class TrainConfig:
     norm: Literal["batch", "layer"] | None = "batch"
     monitor: str = "mae"
     device: str = "cpu"
+    backbone: Literal["auto", "mlp", "resnet"] = "auto"
+    resnet_width: int = 32
+    augment: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

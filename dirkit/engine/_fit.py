@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,16 +15,18 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 from dirkit.datasets import DatasetSplits
-from dirkit.datasets._batches import Batch, GlobalBatchSampler, SampleTable
+from dirkit.datasets._batches import Batch, GlobalBatchSampler, SampleTable, as_input_tensor
 from dirkit.density import LDSWeights
+from dirkit.engine._augment import RandomCropFlip
 from dirkit.engine._callbacks import BestOnValidation, EpochCheckpoint, FDSUpdate, History
 from dirkit.engine._config import TrainConfig
 from dirkit.engine._distributed import is_distributed, rank, world_size
 from dirkit.engine._trainer import Trainer
+from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.labels import UniformBinner
 from dirkit.methods._plan import LabelContext, Stage, TrainingPlan, parameters_of
-from dirkit.methods._scaling import Standardize
-from dirkit.nn import FDS, MLP, DIRModel, DIROutput
+from dirkit.methods._scaling import ImageNormalize, Standardize
+from dirkit.nn import FDS, MLP, DIRModel, DIROutput, ResNet
 
 __all__ = ["FittedMethod", "fit_plan"]
 
@@ -44,7 +47,7 @@ class FittedMethod:
     def predict(self, x: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
         """Predicted label values for inputs ``x``."""
         self.model.eval()
-        inputs = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        inputs = as_input_tensor(x)
         device = next(self.model.parameters()).device
         parts = [
             self.predict_output(self.model(inputs[i : i + batch_size].to(device))).float().cpu()
@@ -56,12 +59,16 @@ class FittedMethod:
         """Method-specific extras (group accuracy, confusion, ...) on ``(x, y)``."""
         self.model.eval()
         with torch.no_grad():
-            inputs = torch.as_tensor(np.asarray(x, dtype=np.float32))
+            inputs = as_input_tensor(x)
             return self.plan.head.diagnostics(self.model, inputs, np.asarray(y), self.context)
 
 
 class StageModule:
-    """The :class:`~dirkit.engine.TrainModule` of one stage: its loss, trainable part and rule."""
+    """The :class:`~dirkit.engine.TrainModule` of one stage: its loss, trainable part and rule.
+
+    ``augment`` (images only) transforms the inputs of training batches; :meth:`predict`, the
+    path of validation and evaluation, never applies it.
+    """
 
     def __init__(
         self,
@@ -71,9 +78,11 @@ class StageModule:
         predict_output: Callable[[DIROutput], Tensor],
         trainable: list[nn.Module],
         config: TrainConfig,
+        *,
+        augment: RandomCropFlip | None = None,
     ) -> None:
         self.model, self.plan, self.loss, self.predict_output = model, plan, loss, predict_output
-        self.config = config
+        self.config, self.augment = config, augment
         trained = {id(p) for p in parameters_of(trainable)}
         for p in model.parameters():
             p.requires_grad_(id(p) in trained)
@@ -99,6 +108,8 @@ class StageModule:
     def training_loss(self, batch: Batch, *, epoch: int) -> Tensor:
         for module in self.frozen:  # frozen parts keep their batch-norm statistics
             module.eval()
+        if self.augment is not None:
+            batch = dataclasses.replace(batch, x=self.augment(batch.x, batch.index, epoch=epoch))
         output = self.forward_model(batch.x, batch.bins, epoch=epoch)
         return self.loss(output, batch, self.plan)
 
@@ -124,14 +135,41 @@ def _training_set(plan: TrainingPlan, data: DatasetSplits, seed: int) -> tuple[n
     return np.asarray(x, dtype=np.float32), y
 
 
-def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
-    """Backbone (input standardisation + MLP), optional FDS, and the plan's head(s)."""
-    x = context.x_train
-    backbone = nn.Sequential(
-        Standardize(x),
-        MLP(int(np.prod(x.shape[1:])), hidden=config.hidden, feature_dim=config.feature_dim,
-            dropout=config.dropout, norm=config.norm),
+def _backbone_kind(x: np.ndarray, config: TrainConfig) -> str:
+    if config.backbone not in ("auto", "mlp", "resnet"):
+        raise ConfigError(f"TrainConfig.backbone must be 'auto', 'mlp' or 'resnet'; got {config.backbone!r}.")
+    kind = config.backbone if config.backbone != "auto" else ("resnet" if x.ndim == 4 else "mlp")
+    if (kind == "resnet") != (x.ndim == 4) or x.ndim not in (2, 4):
+        need = "images of shape (n, C, H, W)" if kind == "resnet" else "vectors of shape (n, d)"
+        raise ShapeError(f"backbone {kind!r} needs {need}; the training inputs have shape {x.shape}.")
+    return kind
+
+
+def build_backbone(x: np.ndarray, config: TrainConfig) -> nn.Module:
+    """``Standardize + MLP`` for vectors, ``ImageNormalize + ResNet`` for images (``config.backbone``)."""
+    if _backbone_kind(x, config) == "mlp":
+        return nn.Sequential(
+            Standardize(x),
+            MLP(int(np.prod(x.shape[1:])), hidden=config.hidden, feature_dim=config.feature_dim,
+                dropout=config.dropout, norm=config.norm),
+        )
+    return nn.Sequential(
+        ImageNormalize(x),
+        ResNet(x.shape[1], width=config.resnet_width, stem="imagenet", image_size=tuple(x.shape[2:]),
+               feature_dim=config.feature_dim),
     )
+
+
+def _augmenter(x: np.ndarray, config: TrainConfig, seed: int) -> RandomCropFlip | None:
+    """The training augmentation of image inputs (None for vectors or ``augment=False``)."""
+    if not config.augment or x.ndim != 4:
+        return None
+    return RandomCropFlip(len(x), padding=max(1, x.shape[-1] // 8), seed=seed)
+
+
+def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
+    """Backbone (:func:`build_backbone`), optional FDS, and the plan's head(s)."""
+    backbone = build_backbone(context.x_train, config)
     fds = FDS(config.feature_dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
     model = DIRModel(backbone, plan.head.build(config.feature_dim, context), fds=fds)
     if plan.extra_modules:
@@ -212,7 +250,8 @@ def fit_plan(
         trainable = stage.trainable(model)
         if any(module is model.head for module in trainable):  # the head's loss uses them
             trainable = [*trainable, extra_modules(model)]
-        module = StageModule(model, plan, stage.loss, predict_output, trainable, config)
+        module = StageModule(model, plan, stage.loss, predict_output, trainable, config,
+                             augment=_augmenter(x_train, config, seed * 31 + index))
         table = train if stage.weights is None else _stage_table(
             train, stage.weights(plan), plan, extras, context)
         if sample_weight is not None and table is not train:  # the stage's own method weights

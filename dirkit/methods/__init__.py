@@ -29,12 +29,13 @@ from dirkit.methods._plan import (
     TrainingPlan,
 )
 from dirkit.methods._regression_head import RegressionStrategy
-from dirkit.methods._scaling import LabelScale, Standardize
+from dirkit.methods._scaling import ImageNormalize, LabelScale, Standardize
 
 __all__ = [
     "METHODS",
     "ExtraModule",
     "HeadStrategy",
+    "ImageNormalize",
     "LabelContext",
     "LabelScale",
     "Method",

@@ -127,6 +127,17 @@ def test_other_settings_in_the_same_folder_are_refused(tmp_path, tiny_dataset, f
         run(tmp_path, fake_run, dataset_kwargs={DATA: {"shift": 0.5}})
 
 
+def test_records_from_before_a_new_training_field_still_resume(tmp_path, tiny_dataset, fake_run):
+    run(tmp_path, fake_run)
+    records = load_records(tmp_path)
+    for record in records:  # as written before TrainConfig gained its image fields
+        for field in ("backbone", "resnet_width", "augment"):
+            record["settings"]["train_config"].pop(field)
+    save_records(tmp_path, records)
+    again = run(tmp_path, fake_run)
+    assert (again.n_run, again.n_reused) == (0, 4)
+
+
 def test_overrides_reach_only_the_methods_they_name(tmp_path, tiny_dataset, fake_run):
     run(tmp_path, fake_run, methods=("vanilla", "sqinv+lds"), seeds=(0,), overrides={"lds": {"sigma": 1}})
     assert [k["overrides"] for k in fake_run.kwargs] == [None, {"lds": {"sigma": 1}}]

@@ -1,0 +1,163 @@
+"""Reading tables (CSV, Parquet, NPZ) into named columns, and encoding columns as float features."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dirkit.exceptions import ConfigError, DataNotFoundError
+
+__all__ = ["TABLE_SUFFIXES", "encode_features", "read_table", "select_columns"]
+
+#: File suffixes :func:`read_table` understands, by format.
+TABLE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "csv": (".csv", ".csv.gz", ".tsv", ".txt"),
+    "parquet": (".parquet", ".pq"),
+    "npz": (".npz",),
+}
+
+
+def _import_pandas(what: str) -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(
+            f"Reading {what} needs pandas, an optional dependency of dirkit: "
+            "pip install 'dirkit[tabular]' (or pip install pandas)."
+        ) from None
+    return pandas
+
+
+def _format_of(path: Path) -> str:
+    name = path.name.lower()
+    for kind, suffixes in TABLE_SUFFIXES.items():
+        if name.endswith(suffixes):
+            return kind
+    known = ", ".join(s for suffixes in TABLE_SUFFIXES.values() for s in suffixes)
+    raise ConfigError(f"Cannot tell the format of {path}: expected a file name ending in {known}.")
+
+
+def read_table(path: Path | str) -> dict[str, np.ndarray]:
+    """Read a table into ``{column name: 1-D or 2-D array}``, in file order.
+
+    CSV (comma-separated with a header; ``.tsv`` tab-separated) and Parquet are read with pandas
+    (the ``tabular`` extra; Parquet also needs pyarrow or fastparquet). NPZ files are read with
+    NumPy: each stored array is one column (a 2-D array is a block of columns); no pandas needed.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.npz")
+    >>> np.savez(path, y=np.arange(3.0), x=np.ones((3, 2)))
+    >>> {k: v.shape for k, v in read_table(path).items()}
+    {'y': (3,), 'x': (3, 2)}
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataNotFoundError(f"No table file at {path} (working directory {Path.cwd()}).")
+    kind = _format_of(path)
+    if kind == "npz":
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: np.asarray(archive[key]) for key in archive.files}
+    pandas = _import_pandas(f"{kind.upper()} files")
+    if kind == "parquet":
+        frame = pandas.read_parquet(path)
+    else:
+        frame = pandas.read_csv(path, sep="\t" if path.name.lower().endswith(".tsv") else ",")
+    return {str(column): frame[column].to_numpy() for column in frame.columns}
+
+
+def select_columns(
+    columns: Mapping[str, np.ndarray], target: str, features: Sequence[str] | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Split ``columns`` into the target array and the feature columns (default: all others).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, x = select_columns({"a": np.zeros(2), "b": np.ones(2), "c": np.ones(2)}, "b")
+    >>> y.tolist(), list(x)
+    ([1.0, 1.0], ['a', 'c'])
+    """
+    names = list(columns)
+    if target not in columns:
+        raise ConfigError(f"Unknown target column {target!r}; the table has the columns {names}.")
+    chosen = [n for n in names if n != target] if features is None else list(features)
+    unknown = [n for n in chosen if n not in columns]
+    if unknown:
+        raise ConfigError(f"Unknown feature column(s) {unknown}; the table has the columns {names}.")
+    if target in chosen:
+        raise ConfigError(f"The target column {target!r} cannot also be a feature.")
+    if not chosen:
+        raise ConfigError(f"No feature columns: the table has only the target column {target!r}.")
+    return np.asarray(columns[target]), {n: np.asarray(columns[n]) for n in chosen}
+
+
+def _is_missing(values: np.ndarray) -> np.ndarray:
+    return np.array([v is None or (isinstance(v, float) and v != v) for v in values], dtype=bool)
+
+
+def _one_hot(name: str, values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    missing = _is_missing(values)
+    if missing.any():
+        raise ConfigError(
+            f"Nominal column {name!r} has {int(missing.sum())} missing value(s) (first at row "
+            f"{int(np.flatnonzero(missing)[0])}); fill or drop them, or leave the column out."
+        )
+    text = values.astype(str)
+    levels = np.unique(text)  # sorted, so the encoding does not depend on row order
+    return (text[:, None] == levels[None, :]).astype(np.float32), [f"{name}={v}" for v in levels]
+
+
+def encode_features(columns: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Encode feature columns as a float32 matrix: numbers as they are, nominal columns one-hot.
+
+    A column is numeric when its dtype is numeric or boolean, nominal otherwise (strings,
+    objects). A nominal column becomes one 0/1 column per distinct value, named
+    ``"column=value"``, levels sorted; the levels are taken from the whole table (every split),
+    which uses no label information. 2-D numeric arrays (NPZ) contribute one column each,
+    named ``"name[j]"``. Missing values are an error, never imputed silently.
+
+    Returns
+    -------
+    x : ndarray of shape (n, n_encoded), float32
+    names : list of str
+        Name of each encoded column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, names = encode_features({"size": np.array([1.5, 2.0, 3.0]),
+    ...                             "sex": np.array(["M", "F", "M"], dtype=object)})
+    >>> names
+    ['size', 'sex=F', 'sex=M']
+    >>> x.tolist()
+    [[1.5, 0.0, 1.0], [2.0, 1.0, 0.0], [3.0, 0.0, 1.0]]
+    """
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    for name, raw in columns.items():
+        values = np.asarray(raw)
+        if values.dtype.kind in "biuf":
+            block = values.astype(np.float32).reshape(values.shape[0], -1)
+            bad = ~np.isfinite(block)
+            if bad.any():
+                raise ConfigError(
+                    f"Feature column {name!r} has {int(bad.any(axis=1).sum())} row(s) with missing or "
+                    f"infinite values (first at row {int(np.flatnonzero(bad.any(axis=1))[0])}); "
+                    "impute or drop them, or leave the column out with features=[...]."
+                )
+            blocks.append(block)
+            names += [name] if values.ndim == 1 else [f"{name}[{j}]" for j in range(block.shape[1])]
+        elif values.ndim == 1:
+            block, level_names = _one_hot(name, values)
+            blocks.append(block)
+            names += level_names
+        else:
+            raise ConfigError(f"Column {name!r}: 2-D arrays must be numeric; got dtype {values.dtype}.")
+    if not blocks:
+        raise ConfigError("No feature columns to encode.")
+    return np.concatenate(blocks, axis=1), names
