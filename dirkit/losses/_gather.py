@@ -11,13 +11,15 @@ from dirkit.exceptions import ShapeError
 __all__ = ["gather_batch"]
 
 
-def gather_batch(features: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+def gather_batch(
+    features: Tensor, labels: Tensor, *, enabled: bool = True
+) -> tuple[Tensor, Tensor, Tensor]:
     """Concatenate ``features`` and ``labels`` over all processes, in rank order.
 
     Features are gathered with :func:`torch.distributed.nn.functional.all_gather`, whose
     backward sends each process the gradient of its own slice summed over processes; labels are
-    gathered without gradients. On one process (or without an initialised process group) the
-    inputs come back unchanged.
+    gathered without gradients. With ``enabled=False``, on one process, or without an initialised
+    process group, the inputs come back unchanged.
 
     Every process must pass the same batch size (use ``drop_last=True``); otherwise all
     processes raise :class:`~dirkit.exceptions.ShapeError`.
@@ -36,7 +38,7 @@ def gather_batch(features: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, Tens
     ((3, 2), [0, 1, 2])
     """
     n_local = features.shape[0]
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if not enabled or not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return features, labels, torch.arange(n_local, device=features.device)
     from torch.distributed.nn.functional import all_gather
 

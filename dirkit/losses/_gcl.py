@@ -91,11 +91,7 @@ def group_contrastive_loss(
     """
     features, group_values = check_features_labels(features, groups, "groups")
     vector_weight = check_weight(weight, features.shape[0], features)
-    all_features, all_groups, anchor_columns = (
-        gather_batch(features, group_values)
-        if gather
-        else (features, group_values, torch.arange(features.shape[0], device=features.device))
-    )
+    all_features, all_groups, anchor_columns = gather_batch(features, group_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "group_contrastive_loss", "each anchor needs another sample")
     anchors = F.normalize(features, dim=1)
     logits = anchors @ F.normalize(all_features, dim=1).T / temperature

@@ -100,11 +100,7 @@ def rank_n_contrast_loss(
     """
     features, label_values = check_features_labels(features, labels, "labels")
     vector_weight = check_weight(weight, features.shape[0], features)
-    all_features, all_labels, anchor_columns = (
-        gather_batch(features, label_values)
-        if gather
-        else (features, label_values, torch.arange(features.shape[0], device=features.device))
-    )
+    all_features, all_labels, anchor_columns = gather_batch(features, label_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "rank_n_contrast_loss", "each anchor needs another sample")
     logits = -_euclidean_distances(features, all_features) / temperature
     distances = (label_values[:, None] - all_labels[None, :]).abs()
