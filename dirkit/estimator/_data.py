@@ -1,4 +1,4 @@
-"""From one ``(X, y)`` to what the engine trains on: validation rows, label bins, batch size."""
+"""From one ``(X, y)`` to what the engine trains on: validation rows and label bins."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from dirkit.exceptions import LabelError
 
-__all__ = ["MIN_TRAIN_SAMPLES", "batch_size_for", "label_bins", "validation_split"]
+__all__ = ["MIN_TRAIN_SAMPLES", "label_bins", "validation_split"]
 
 MIN_TRAIN_SAMPLES = 2  # label statistics and batch normalisation need two rows
 
@@ -64,20 +64,3 @@ def label_bins(
         return (high - low) / n_bins, (low, high)
     n = math.floor((high - low) / bin_width + 1e-9) + 1
     return float(bin_width), (low, low + n * bin_width)
-
-
-def batch_size_for(n_train: int, batch_size: int) -> int:
-    """``batch_size``, raised by the fewest rows that avoid a last batch of a single row.
-
-    A one-row batch breaks batch normalisation and pairwise losses (RnC, RankSim, ConR); the
-    engine does not drop it, so the batch size moves instead.
-
-    Examples
-    --------
-    >>> batch_size_for(257, 256), batch_size_for(300, 256), batch_size_for(100, 256)
-    (257, 256, 256)
-    """
-    size = batch_size
-    while 1 < size < n_train and n_train % size == 1:
-        size += 1
-    return size

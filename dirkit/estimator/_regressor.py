@@ -22,7 +22,7 @@ from dirkit._validation import (
 )
 from dirkit.datasets import DatasetSplits
 from dirkit.engine import TrainConfig, check_method_spec, fit_method
-from dirkit.estimator._data import batch_size_for, label_bins, validation_split
+from dirkit.estimator._data import label_bins, validation_split
 from dirkit.exceptions import ConfigError, LabelError, NotFittedError, ShapeError
 from dirkit.labels import UniformBinner
 from dirkit.nn import DIRModel, DIROutput
@@ -208,7 +208,7 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
         if weights is not None:
             weights = _mean_one(weights[train])
         config = TrainConfig(
-            epochs=self.epochs, batch_size=batch_size_for(len(train), self.batch_size), lr=self.lr,
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
             weight_decay=self.weight_decay, hidden=tuple(self.hidden), feature_dim=self.feature_dim,
             dropout=self.dropout, norm=self.norm, device=self.device,
         )

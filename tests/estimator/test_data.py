@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dirkit.estimator._data import batch_size_for, label_bins, validation_split
+from dirkit.estimator._data import label_bins, validation_split
 from dirkit.exceptions import LabelError
 from dirkit.labels import UniformBinner
 
@@ -45,13 +45,3 @@ def test_the_bins_hold_every_label_without_clipping(y, n_bins, width):
         assert binner.n_bins_ == n_bins
     else:
         assert binner.bin_width_ == pytest.approx(width)
-
-
-@given(n_train=st.integers(1, 2000), batch_size=st.integers(1, 600))
-def test_the_batch_size_only_grows_to_avoid_a_last_batch_of_one(n_train, batch_size):
-    size = batch_size_for(n_train, batch_size)
-    assert size >= batch_size
-    if batch_size > 1 and n_train > 1:
-        assert n_train % size != 1 or size >= n_train
-    if n_train % batch_size != 1 or batch_size == 1:
-        assert size == batch_size
