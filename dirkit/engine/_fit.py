@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,17 +185,15 @@ def extra_modules(model: DIRModel) -> nn.ModuleDict:
     return modules if isinstance(modules, nn.ModuleDict) else nn.ModuleDict()
 
 
-def _stage_table(
-    train: SampleTable, weights: Any, plan: TrainingPlan, extras: dict[str, np.ndarray],
-    context: LabelContext,
-) -> SampleTable:
-    """``train`` with the sample weights of :class:`~dirkit.density.LDSWeights` ``(**weights)``."""
-    values = LDSWeights(binner=context.binner, **weights).fit(context.y_train).weights_
-    table = copy.copy(train)  # shares the inputs, labels and extras
-    table.weight = torch.as_tensor(
-        np.asarray(plan.head.adjust_weights(values, extras, context), dtype=np.float32)
-    ).to(train.weight.device)
-    return table
+def _sample_weights(
+    settings: Mapping[str, Any], plan: TrainingPlan, extras: dict[str, np.ndarray],
+    context: LabelContext, sample_weight: np.ndarray | None,
+) -> np.ndarray:
+    """:class:`~dirkit.density.LDSWeights` ``(**settings)`` of the training labels, adjusted by
+    the head (e.g. local LDS) and multiplied by the user's ``sample_weight``."""
+    values = LDSWeights(binner=context.binner, **settings).fit(context.y_train).weights_
+    values = plan.head.adjust_weights(values, extras, context)
+    return values if sample_weight is None else values * np.asarray(sample_weight, dtype=np.float64)
 
 
 def _main_stage(plan: TrainingPlan, frozen_backbone: bool) -> Stage:
@@ -228,10 +226,7 @@ def fit_plan(
     context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed)
     extras = plan.head.prepare(context)
     main_weights = plan.weights if plan.main_weights is None else plan.main_weights
-    weights = LDSWeights(binner=binner, **main_weights).fit(y_train).weights_
-    weights = plan.head.adjust_weights(weights, extras, context)
-    if sample_weight is not None:
-        weights = weights * np.asarray(sample_weight, dtype=np.float64)
+    weights = _sample_weights(main_weights, plan, extras, context, sample_weight)
     device = torch.device(config.device)
     train = SampleTable(x_train, y_train, binner.transform(y_train), weights, extras, device=device)
     val = SampleTable(data.x_val, data.y_val, binner.transform(data.y_val),
@@ -250,13 +245,15 @@ def fit_plan(
         trainable = stage.trainable(model)
         if any(module is model.head for module in trainable):  # the head's loss uses them
             trainable = [*trainable, extra_modules(model)]
+        stage_seed = seed * 31 + index
         module = StageModule(model, plan, stage.loss, predict_output, trainable, config,
-                             augment=_augmenter(x_train, config, seed * 31 + index))
-        table = train if stage.weights is None else _stage_table(
-            train, stage.weights(plan), plan, extras, context)
-        if sample_weight is not None and table is not train:  # the stage's own method weights
-            table.weight = table.weight * torch.as_tensor(
-                np.asarray(sample_weight, dtype=np.float32), device=table.weight.device)
+                             augment=_augmenter(x_train, config, stage_seed))
+        table = train
+        if stage.weights is not None:  # the stage's own sample weights (RRT's re-weighting)
+            table = copy.copy(train)  # shares the inputs, labels and extras
+            table.weight = torch.as_tensor(
+                _sample_weights(stage.weights(plan), plan, extras, context, sample_weight),
+                dtype=torch.float32, device=train.weight.device)
         recorder = History(stage.name)
         callbacks: list[object] = [recorder]
         if model.fds is not None:
@@ -266,7 +263,7 @@ def fit_plan(
             callbacks.append(BestOnValidation(config.monitor))
         if checkpoint_dir is not None:
             callbacks.append(EpochCheckpoint(checkpoint_dir / f"stage{index}-{stage.name}.pt"))
-        sampler = GlobalBatchSampler(len(train), config.batch_size, seed=seed * 31 + index,
+        sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
                                      rank=rank(), world_size=world_size())
         trainer = Trainer(
             epochs=max(1, round(config.epochs * stage.epoch_fraction)),
