@@ -16,12 +16,14 @@ lists the valid choices.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -241,21 +243,39 @@ def _write_and_print_report(out: Path, records: list[dict[str, Any]]) -> None:
         print(f"Plot:    {path}")
 
 
+@contextlib.contextmanager
+def _run_lines_on_stderr(enabled: bool) -> Iterator[None]:
+    """While the benchmark runs, send the runner's line per finished run to stderr."""
+    logger = logging.getLogger("dirkit.bench")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    level = logger.level
+    if enabled:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _bench(args: argparse.Namespace, command: list[str]) -> int:
     loader_args = parse_assignments(args.dataset_arg, dotted=False)
-    run = run_benchmark(
-        args.datasets,
-        args.methods,
-        args.seeds,
-        out_dir=args.out,
-        train_config=_train_config(args),
-        data_dir=args.data_dir,
-        dataset_kwargs={name: loader_args for name in args.datasets},
-        overrides=parse_assignments(args.set, dotted=True),
-        progress=_progress(args),
-        command=command,
-        checkpoints=args.checkpoints,
-    )
+    with _run_lines_on_stderr(not _progress(args)):  # no bar (a log file, CI): a line per run
+        run = run_benchmark(
+            args.datasets,
+            args.methods,
+            args.seeds,
+            out_dir=args.out,
+            train_config=_train_config(args),
+            data_dir=args.data_dir,
+            dataset_kwargs={name: loader_args for name in args.datasets},
+            overrides=parse_assignments(args.set, dotted=True),
+            progress=_progress(args),
+            command=command,
+            checkpoints=args.checkpoints,
+        )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)
     return 0

@@ -114,7 +114,9 @@ def test_bench_then_report(capsys, tmp_path):
         *FAST,
     ]
     assert main(argv) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert re.search(r"1/2 synthetic vanilla seed=0: val MAE [\d.]+, test MAE [\d.]+ \(\d+ s\)", err), err
+    assert re.search(r"2/2 synthetic sqinv seed=0", err), err
     assert "Ran 2 run(s); 0 already in" in out
     assert "synthetic: test MAE ↓" in out and "sqinv" in out
     assert f"Plot:    {tmp_path / 'plots' / 'synthetic__per_bin_mae.png'}" in out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import logging
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +36,8 @@ __all__ = ["BenchmarkRun", "RunFn", "load_dataset", "run_benchmark"]
 RunFn = Callable[..., RunResult]
 
 Overrides = Mapping[str, Mapping[str, object]]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,8 @@ def run_benchmark(
     Each data set is loaded once per seed. After every run its record is appended to
     ``results.json`` (rewritten atomically), its predictions go to ``predictions/`` and the
     training labels of each (dataset, seed) to ``labels/``, so an interrupt loses at most the
-    run in progress and calling again with the same arguments runs only what is missing.
+    run in progress and calling again with the same arguments runs only what is missing. A
+    line per finished run goes to the ``dirkit.bench._runner`` logger at INFO level.
 
     Parameters
     ----------
@@ -220,7 +225,8 @@ def run_benchmark(
     checkpoints : bool
         Give each run a checkpoint folder under ``out_dir/checkpoints/``: the engine saves the
         training state every epoch there, and a rerun after an interrupt resumes the unfinished
-        run from its last epoch instead of from scratch.
+        run from its last epoch instead of from scratch. A run's folder is deleted once its
+        record is saved: the record, not the checkpoint, is what a finished run keeps.
     run_fn : callable
         Performs one run, with the signature of :func:`dirkit.engine.run_experiment` (the
         default, whose method specs are validated before anything runs).
@@ -261,6 +267,7 @@ def run_benchmark(
                 "Use another output folder, or delete that record to rerun it."
             )
     pending = [key for key in grid if key not in done]
+    n_finished = 0
     argv = list(command) if command is not None else list(sys.argv)
     commit, machine = git_commit(), machine_info(train_config.device)
     with _progress_bar(len(pending), progress) as bar:
@@ -297,6 +304,15 @@ def run_benchmark(
                 all_records.append(record)
                 done[(dataset, method, seed)] = record
                 save_records(out_dir, all_records)
+                if checkpoint_dir is not None:
+                    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+                n_finished += 1
+                logger.info(
+                    "%d/%d %s %s seed=%d: val MAE %.4g, test MAE %.4g (%.0f s)",
+                    n_finished, len(pending), dataset, method, seed,
+                    record["metrics"]["val"]["all"]["mae"], record["metrics"]["test"]["all"]["mae"],
+                    result.duration_s,
+                )
                 if bar is not None:
                     bar.update()
     ordered = [done[(d, m, int(s))] for d in datasets for m in methods for s in seeds]

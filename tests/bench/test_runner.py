@@ -201,3 +201,19 @@ def test_checkpoint_folders_only_on_request(tmp_path, tiny_dataset, fake_run):
         tmp_path / "b" / "checkpoints" / "tiny-bench__sqinv+lds__0",
     ]
     assert [k["progress"] for k in fake_run.kwargs] == [False, False]
+
+
+def test_a_finished_run_leaves_no_checkpoint_but_a_crashed_one_keeps_its_own(
+    tmp_path, tiny_dataset, fake_run
+):
+    fake_run.fail_on_call = 2
+
+    def saving_run(data, method, *, seed, checkpoint_dir, **kwargs):
+        checkpoint_dir.mkdir(parents=True)
+        (checkpoint_dir / "stage0-main.pt").write_bytes(b"state")
+        return fake_run(data, method, seed=seed, checkpoint_dir=checkpoint_dir, **kwargs)
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run(tmp_path, saving_run, methods=("vanilla", "lds"), seeds=(0,), checkpoints=True)
+    assert [r["method"] for r in load_records(tmp_path)] == ["vanilla"]
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["tiny-bench__lds__0"]
