@@ -40,7 +40,7 @@ from dirkit.bench import (
 from dirkit.engine import TrainConfig, check_method_spec, run_experiment
 from dirkit.exceptions import ConfigError, DirkitError
 
-__all__ = ["build_parser", "main", "parse_assignments"]
+__all__ = ["build_parser", "main", "parse_assignments", "train_config_from"]
 
 _REGISTRIES = {"methods": METHODS, "datasets": DATASETS, "losses": LOSSES}
 
@@ -111,6 +111,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
         ("--dataset-arg", "KEY=VALUE", "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1"),
+        ("--train-arg", "FIELD=VALUE",
+         "other TrainConfig field (repeatable), e.g. --train-arg resnet_width=64"),
     ):
         group.add_argument(flag, action="append", default=[], metavar=metavar, help=text)
     group.add_argument(
@@ -176,9 +178,39 @@ def _list(args: argparse.Namespace, command: list[str]) -> int:
     return 0
 
 
+def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
+    """A :class:`TrainConfig` from ``--train-arg`` assignments, then the flags in ``given`` (not None).
+
+    Lists become tuples; a value whose type differs from the field's default type is refused.
+
+    Examples
+    --------
+    >>> train_config_from({"resnet_width": 64, "hidden": [512, 256]}, epochs=5, lr=None)  # doctest: +ELLIPSIS
+    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True)
+    """
+    defaults = TrainConfig()
+    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    values = {**assignments, **{k: v for k, v in given.items() if v is not None}}
+    for name, value in list(values.items()):
+        if name not in fields:
+            raise ConfigError(f"Unknown training setting {name!r}; valid: {', '.join(fields)}.")
+        default = getattr(defaults, name)
+        if isinstance(value, list):
+            values[name] = value = tuple(value)
+        numeric = isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)
+        if not (numeric or default is None or value is None or type(value) is type(default)):
+            raise ConfigError(
+                f"Training setting {name}={value!r} must be of type {type(default).__name__}, "
+                f"like its default {default!r}."
+            )
+    return dataclasses.replace(defaults, **values)
+
+
 def _train_config(args: argparse.Namespace) -> TrainConfig:
-    given = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "device": args.device}
-    return dataclasses.replace(TrainConfig(), **{k: v for k, v in given.items() if v is not None})
+    return train_config_from(
+        parse_assignments(args.train_arg, dotted=False),
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=args.device,
+    )
 
 
 def _progress(args: argparse.Namespace) -> bool:

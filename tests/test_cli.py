@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from dirkit._registry import DATASETS, LOSSES, METHODS
-from dirkit.cli import main, parse_assignments
+from dirkit.cli import main, parse_assignments, train_config_from
 from dirkit.exceptions import ConfigError
 
 FAST = [
@@ -141,3 +141,31 @@ def test_python_m_dirkit_lists_methods():
     )
     assert done.returncode == 0, done.stderr
     assert [line.split()[0] for line in done.stdout.splitlines()] == METHODS.names()
+
+
+def test_train_args_reach_the_training_config_and_flags_win():
+    config = train_config_from({"resnet_width": 64, "lr": 1, "hidden": [64], "norm": None}, lr=0.5)
+    assert (config.resnet_width, config.lr, config.hidden, config.norm) == (64, 0.5, (64,), None)
+
+
+@pytest.mark.parametrize(
+    ("assignments", "message"),
+    [
+        ({"resnet_widht": 64}, r"Unknown training setting 'resnet_widht'; valid: epochs, .*resnet_width"),
+        ({"augment": "yes"}, r"augment='yes' must be of type bool, like its default True"),
+        ({"epochs": 2.5}, r"epochs=2.5 must be of type int"),
+        ({"lr": True}, r"lr=True must be of type float"),
+    ],
+)
+def test_bad_train_args_are_refused_by_name(assignments, message):
+    with pytest.raises(ConfigError, match=message):
+        train_config_from(assignments)
+
+
+def test_bench_records_train_args(tmp_path):
+    argv = ["bench", "--dataset", "synthetic", "--methods", "vanilla", "--seeds", "0", "--out", str(tmp_path),
+            "--train-arg", "hidden=[32]", "--train-arg", "weight_decay=0", *FAST]
+    assert main(argv) == 0
+    record = json.loads((tmp_path / "results.json").read_text())["records"][0]
+    assert record["config"]["train"]["hidden"] == [32]
+    assert record["config"]["train"]["weight_decay"] == 0
