@@ -54,8 +54,17 @@ class GroupDIRConfig:
         ``t`` of the group contrastive loss; 0.07, the Group-DIR code's default (spec sec. 4).
     lambda_mse, lambda_soft : float
         ``lambda_1`` and ``lambda_2`` of eq. 5 (AAAI paper). Neither paper publishes values;
-        1.0 (the unweighted sum) is dirkit's default. ``L_mse`` is in label units and
-        ``L_soft`` is a batch mean (spec section 4: the authors' code sums it over the batch).
+        1.0 (the unweighted sum) is dirkit's default. ``L_soft`` is a batch mean (spec
+        section 4: the authors' code sums it over the batch).
+    regression_units : {"standardised", "label"}
+        Units of ``L_mse``. ``"standardised"`` (default) computes it on predictions and labels
+        standardised by the training labels' mean and std, so the balance of the three terms
+        does not depend on the label scale (years or months, a 0-5 score or a price).
+        ``"label"`` computes it in label units. In label units, the MSE of wide label ranges
+        (ages: variance about 320) drowns the batch-mean ``L_soft``. On UTKFace-DIR (seed 0,
+        12 epochs), group-dir then predicted 4 of 10 groups (group accuracy 0.22, test MAE 19.3
+        against vanilla's 11.2). With the loss standardised it reached accuracy 0.36 and MAE 11.9.
+        The authors' code avoids this by summing ``L_soft`` over the batch instead of averaging.
     gcl_weight : float
         Weight of ``L_gcl`` (1 in eq. 5); 0 turns the contrastive term off (ablation).
     prediction : {"argmax", "mixture"}
@@ -71,6 +80,7 @@ class GroupDIRConfig:
     lambda_soft: float = 1.0
     gcl_weight: float = 1.0
     prediction: Literal["argmax", "mixture"] = "argmax"
+    regression_units: Literal["standardised", "label"] = "standardised"
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,8 @@ class GroupStrategy(HeadStrategy):
     def __init__(self, config: GroupDIRConfig) -> None:
         check_choice("grouping", config.grouping, ("uniform", "quantile"), "the group methods")
         check_choice("prediction", config.prediction, ("argmax", "mixture"), "the group methods")
+        check_choice("regression_units", config.regression_units, ("standardised", "label"),
+                     "the group methods")
         if config.n_groups < 1 or config.beta <= 0 or config.temperature <= 0:
             raise ConfigError(
                 "The group methods need n_groups >= 1, beta > 0 and temperature > 0; got "
@@ -151,6 +163,7 @@ class GroupStrategy(HeadStrategy):
         self.grouper: LabelGrouper | None = None
         self.regressor: MultiHeadRegressor | None = None
         self.soft_table = torch.empty(0)
+        self.label_location, self.label_scale = 0.0, 1.0  # L_mse units; set by build()
 
     # ------------------------------------------------------------------ building
     def prepare(self, context: LabelContext) -> dict[str, np.ndarray]:
@@ -190,6 +203,8 @@ class GroupStrategy(HeadStrategy):
     def build(self, feature_dim: int, context: LabelContext) -> Mapping[str, nn.Module]:
         n = self._grouper().n_groups_
         self.regressor = MultiHeadRegressor(feature_dim, n)
+        if self.config.regression_units == "standardised":
+            self.label_location, self.label_scale = context.label_mean, context.label_std
         return {
             "cls": ClassificationHead(feature_dim, n),
             "reg": nn.Sequential(self.regressor, LabelScale(context.label_mean, context.label_std)),
@@ -199,6 +214,10 @@ class GroupStrategy(HeadStrategy):
     def soft_targets(self, groups: Tensor) -> Tensor:
         """Descending soft labels of ``groups`` (rows of the precomputed ``G`` x ``G`` table)."""
         return self.soft_table.to(groups.device)[groups]
+
+    def in_loss_units(self, values: Tensor) -> Tensor:
+        """Labels or predictions in the units of ``L_mse`` (see ``regression_units``)."""
+        return (values - self.label_location) / self.label_scale
 
     def contrastive(self, output: DIROutput, batch: Batch) -> Tensor:
         """``L_gcl`` on the backbone features (0, keeping the graph, for a batch of one)."""
@@ -210,7 +229,8 @@ class GroupStrategy(HeadStrategy):
     def loss(self, output: DIROutput, batch: Batch, plan: TrainingPlan) -> Tensor:
         groups = batch.extras["group"]
         reg = self._regressor().select(output.prediction["reg"], groups)
-        regression = plan.regression_loss(reg, batch.y, weight=batch.weight)
+        regression = plan.regression_loss(self.in_loss_units(reg), self.in_loss_units(batch.y),
+                                          weight=batch.weight)
         soft = soft_cross_entropy(output.prediction["cls"], self.soft_targets(groups))
         total = self.config.lambda_mse * regression + self.config.lambda_soft * soft
         if self.config.gcl_weight > 0:
