@@ -28,7 +28,7 @@ SECTIONS = (
 )
 
 #: Files of a folder, in the order they are included.
-PARTS = ("README.md", "results.md", "summary.md", "published.md")
+PARTS = ("README.md", "headline.md", "results.md", "summary.md", "published.md")
 
 
 def demote(markdown: str, levels: int = 2) -> str:
