@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: (folder under docs/results, section title), in page order.
 SECTIONS = (
+    ("synthetic", "The main job: the built-in synthetic set"),
     ("sts-b-dir", "STS-B-DIR (sentence-pair similarity)"),
     ("tabular", "Tabular imbalanced regression (Branco-Torgo sets)"),
     ("sine1d", "The 1-D study: when does classification help regression?"),
