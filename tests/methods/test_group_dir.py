@@ -108,7 +108,8 @@ def test_the_default_loss_does_not_depend_on_the_label_scale(context: LabelConte
     losses = []
     for factor in (1.0, 12.0):
         y, (low, high) = context.y_train * factor, context.binner.range
-        binner = UniformBinner(width=context.binner.width * factor, range=(low * factor, high * factor)).fit(y)
+        width = context.binner.width * factor
+        binner = UniformBinner(width=width, range=(low * factor, high * factor)).fit(y)
         scaled = LabelContext(data=context.data, x_train=context.x_train, y_train=y, binner=binner, seed=0)
         strategy = GroupStrategy(GroupDIRConfig(gcl_weight=0.0))
         groups = torch.as_tensor(strategy.prepare(scaled)["group"][:30])
