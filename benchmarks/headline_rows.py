@@ -79,13 +79,15 @@ def render(records: Sequence[Mapping[str, Any]]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a runner output folder (with results.json)")
-    parser.add_argument("-o", "--output", type=Path, help="write the Markdown here (default: print)")
+    parser.add_argument("-o", "--out", type=Path, help="also write the table to this file")
     args = parser.parse_args(argv)
-    text = render(load_records(args.folder))
-    if args.output is None:
-        print(text, end="")
-    else:
-        args.output.write_text(text)
+    records = load_records(args.folder)
+    if not records:
+        parser.error(f"no records in {args.folder}")
+    text = render(records)
+    print(text, end="")
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

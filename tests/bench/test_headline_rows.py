@@ -37,3 +37,9 @@ def test_writes_the_file(tmp_path):
     assert "| rrt (best baseline) | 0.50 |" in text, text
     with pytest.raises(SystemExit):
         headline_rows.main([])
+
+
+def test_an_empty_folder_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        headline_rows.main([str(tmp_path)])
+    assert "no records in" in capsys.readouterr().err
