@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,21 +146,31 @@ class History:
 class EpochCheckpoint:
     """Save the whole training state after every epoch; resume from it when ``fit`` starts.
 
-    The file holds the model, the optimiser, the epoch counter and the state of every other
-    callback that has ``state_dict``; it is written to a temporary file and renamed, so an
-    interrupted write never leaves a corrupt checkpoint. Only rank 0 writes.
+    The file holds the model, the optimiser, the epoch counter, the training time so far and the
+    state of every other callback that has ``state_dict``; it is written to a temporary file and
+    renamed, so an interrupted write never leaves a corrupt checkpoint. Only rank 0 writes.
 
     Parameters
     ----------
     path : str or Path
         The checkpoint file.
+
+    Attributes
+    ----------
+    resumed_from : int or None
+        The epoch the fit resumed from (None when it started from scratch).
+    earlier_s : float
+        Seconds of training before the resume, up to the checkpoint's last save (0 without one).
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.resumed_from: int | None = None
+        self.earlier_s = 0.0
+        self._started = time.perf_counter()
 
     def on_fit_start(self, trainer: Trainer) -> None:
+        self._started = time.perf_counter()
         if not self.path.exists() or trainer.module is None or trainer.optimizer is None:
             return
         state = torch.load(self.path, map_location="cpu", weights_only=False)
@@ -172,6 +183,7 @@ class EpochCheckpoint:
             if saved is not None and hasattr(callback, "load_state_dict"):
                 callback.load_state_dict(saved)
         self.resumed_from = trainer.epoch
+        self.earlier_s = float(state.get("elapsed_s", 0.0))
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         if rank() != 0 or trainer.module is None or trainer.optimizer is None:
@@ -182,6 +194,7 @@ class EpochCheckpoint:
             "epoch": trainer.epoch,
             "global_step": trainer.global_step,
             "rng": torch.get_rng_state(),
+            "elapsed_s": self.earlier_s + time.perf_counter() - self._started,
             "callbacks": {
                 i: cb.state_dict()
                 for i, cb in enumerate(trainer.callbacks)

@@ -88,7 +88,8 @@ class RunResult:
         Method-specific extras, e.g. ``"group_confusion"`` (G x G counts on test) for group
         methods, ``"group_accuracy"``, ``"oracle_mae"``.
     duration_s : float
-        Wall time of training and evaluation.
+        Wall time of training and evaluation. A run resumed from checkpoints adds the training
+        time its earlier attempts spent up to their last saved epoch.
     """
 
     dataset: str

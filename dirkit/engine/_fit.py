@@ -42,6 +42,7 @@ class FittedMethod:
     context: LabelContext
     predict_output: Callable[[DIROutput], Tensor]
     history: list[dict[str, Any]] = field(default_factory=list)
+    resumed_s: float = 0.0  # training time before a resume from checkpoints (all stages)
 
     @torch.no_grad()
     def predict(self, x: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
@@ -238,6 +239,7 @@ def fit_plan(
     frozen_backbone = any(s.freezes_main_backbone for s in before)
     predict_output: Callable[[DIROutput], Tensor] = plan.head.predict
     history: list[dict[str, Any]] = []
+    resumed_s = 0.0
     for index, stage in enumerate([*before, _main_stage(plan, frozen_backbone), *after]):
         if stage.prepare_model is not None:
             stage.prepare_model(model)
@@ -261,8 +263,10 @@ def fit_plan(
         selects = stage.select_on_val and val is not None
         if selects:
             callbacks.append(BestOnValidation(config.monitor))
+        checkpoint = None
         if checkpoint_dir is not None:
-            callbacks.append(EpochCheckpoint(checkpoint_dir / f"stage{index}-{stage.name}.pt"))
+            checkpoint = EpochCheckpoint(checkpoint_dir / f"stage{index}-{stage.name}.pt")
+            callbacks.append(checkpoint)
         sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
                                      rank=rank(), world_size=world_size())
         trainer = Trainer(
@@ -273,6 +277,7 @@ def fit_plan(
         )
         trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)
+        resumed_s += checkpoint.earlier_s if checkpoint is not None else 0.0
     for p in model.parameters():
         p.requires_grad_(True)
-    return FittedMethod(model, plan, context, predict_output, history)
+    return FittedMethod(model, plan, context, predict_output, history, resumed_s)

@@ -145,5 +145,5 @@ def run_experiment(
         predictions=predictions,
         history=fitted.history,
         diagnostics=fitted.diagnostics(data.x_test, data.y_test),
-        duration_s=time.perf_counter() - started,
+        duration_s=time.perf_counter() - started + fitted.resumed_s,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from dirkit.datasets import make_synthetic
 from dirkit.density import LDSWeights
@@ -74,3 +75,17 @@ def test_without_selection_no_stage_reads_validation_and_the_last_epoch_is_kept(
     assert not any("val_mae" in record for record in fitted.history)
     selected = fit_method(DATA, "vanilla", train_config=TINY)
     assert all("val_mae" in record for record in selected.history)
+
+
+def test_a_resumed_two_stage_run_counts_the_earlier_attempts_training_time(tmp_path):
+    data = make_synthetic(0, scale=0.1)
+    config = TrainConfig(epochs=2, hidden=(16,), feature_dim=8, batch_size=64)
+    fresh = fit_method(data, "rrt", train_config=config, checkpoint_dir=tmp_path)
+    assert fresh.resumed_s == 0
+    saved = sorted(tmp_path.glob("stage*.pt"))
+    assert [p.name for p in saved] == ["stage0-main.pt", "stage1-rrt.pt"]
+    earlier = sum(torch.load(p, weights_only=False)["elapsed_s"] for p in saved)
+    # rerunning with the same folder resumes both finished stages and trains no epoch
+    resumed = fit_method(data, "rrt", train_config=config, checkpoint_dir=tmp_path)
+    assert resumed.resumed_s == pytest.approx(earlier) and earlier > 0
+    np.testing.assert_array_equal(resumed.predict(data.x_test), fresh.predict(data.x_test))
