@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -44,27 +44,6 @@ class RandomUnderSampler(BaseResampler):
 
     _mode: ClassVar[Literal["over", "under", "both"]] = "under"
     _needs_finite_features: ClassVar[bool] = False
-
-    def __init__(
-        self,
-        *,
-        sampling_strategy: Any = "balance",
-        relevance: Any = "boxplot",
-        tails: Literal["both", "high", "low"] = "both",
-        threshold: float = 0.5,
-        relevance_target: Literal["norm"] | int = "norm",
-        categorical_features: Any = "auto",
-        random_state: Any = None,
-    ) -> None:
-        super().__init__(
-            sampling_strategy=sampling_strategy,
-            relevance=relevance,
-            tails=tails,
-            threshold=threshold,
-            relevance_target=relevance_target,
-            categorical_features=categorical_features,
-            random_state=random_state,
-        )
 
     def _fit_resample(
         self,
