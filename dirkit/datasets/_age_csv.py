@@ -11,15 +11,27 @@ import csv
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from dirkit._validation import Interval
 from dirkit.datasets._base import DatasetSplits
 from dirkit.datasets._face_ages import SPLITS, age_splits, resolve_cache_dir, split_sha256, spread_rows
 from dirkit.datasets._image_files import cached_images, decode_all, file_sha256, files_fingerprint
 from dirkit.exceptions import ConfigError, DataNotFoundError, LabelError
 
-__all__ = ["find_label_file", "load_age_csv", "read_age_csv"]
+__all__ = ["AGE_CSV_LOADER_PARAMS", "find_label_file", "load_age_csv", "read_age_csv"]
+
+#: Parameter constraints shared by the loaders built on :func:`load_age_csv` (agedb-dir, imdb-wiki-dir).
+AGE_CSV_LOADER_PARAMS: dict[str, list[Any]] = {
+    "seed": [Interval(int, 0, None)],
+    "data_dir": [str, os.PathLike, None],
+    "image_root": [str, os.PathLike, None],
+    "image_size": [Interval(int, 8, None)],
+    "limit": [Interval(int, 3, None), None],
+    "cache_dir": [str, os.PathLike, None],
+}
 
 _COLUMNS = ("age", "path", "split")
 

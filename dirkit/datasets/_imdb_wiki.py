@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from dirkit._registry import DATASETS
-from dirkit._validation import Interval, validate_params
-from dirkit.datasets._age_csv import find_label_file, load_age_csv
+from dirkit._validation import validate_params
+from dirkit.datasets._age_csv import AGE_CSV_LOADER_PARAMS, find_label_file, load_age_csv
 from dirkit.datasets._base import DatasetSplits
 
 __all__ = ["load_imdb_wiki_dir"]
@@ -19,16 +19,7 @@ _HINT = (
 
 
 @DATASETS.register("imdb-wiki-dir")
-@validate_params(
-    {
-        "seed": [Interval(int, 0, None)],
-        "data_dir": [str, os.PathLike, None],
-        "image_root": [str, os.PathLike, None],
-        "image_size": [Interval(int, 8, None)],
-        "limit": [Interval(int, 3, None), None],
-        "cache_dir": [str, os.PathLike, None],
-    }
-)
+@validate_params(AGE_CSV_LOADER_PARAMS)
 def load_imdb_wiki_dir(
     seed: int = 0,
     *,
