@@ -278,6 +278,10 @@ def fit_plan(
         trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)
         resumed_s += checkpoint.earlier_s if checkpoint is not None else 0.0
+    if val is not None:
+        model.eval()
+        with torch.no_grad():
+            plan.head.tune_on_validation(model, val.x, data.y_val)
     for p in model.parameters():
         p.requires_grad_(True)
     return FittedMethod(model, plan, context, predict_output, history, resumed_s)

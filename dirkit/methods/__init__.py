@@ -8,6 +8,7 @@ from dirkit.methods import (  # noqa: F401 - registration
     _fds,
     _focal_r,
     _group_methods,
+    _group_robust,
     _hca_methods,
     _lds,
     _ranksim,
@@ -28,6 +29,7 @@ from dirkit.methods._plan import (
     Stage,
     TrainingPlan,
 )
+from dirkit.methods._prediction_rules import PredictionRule, choose_rule
 from dirkit.methods._regression_head import RegressionStrategy
 from dirkit.methods._scaling import ImageNormalize, LabelScale, Standardize
 
@@ -39,12 +41,14 @@ __all__ = [
     "LabelContext",
     "LabelScale",
     "Method",
+    "PredictionRule",
     "RegressionStrategy",
     "Regularizer",
     "Stage",
     "Standardize",
     "TrainingPlan",
     "build_plan",
+    "choose_rule",
     "parse_method_spec",
     "register_method",
 ]

@@ -100,6 +100,15 @@ class HeadStrategy(abc.ABC):
     def predict(self, output: DIROutput) -> Tensor:
         """Predicted label values, shape (N,), from the model output in eval mode."""
 
+    def tune_on_validation(self, model: DIRModel, x: Tensor, y: np.ndarray) -> None:
+        """Choose inference settings on the validation inputs ``x`` and labels ``y``.
+
+        Called once after the last stage, with the model in eval mode and no gradients, when the
+        run selects on validation (never with test data). A no-op by default; ``group-robust``
+        chooses its prediction rule here.
+        """
+        return None
+
     def stages(self, plan: TrainingPlan) -> list[Stage]:
         """Stages after the main one (HCA-d's distillation)."""
         return []
