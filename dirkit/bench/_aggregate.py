@@ -20,14 +20,18 @@ __all__ = [
 ]
 
 #: Shots shown as table columns, in order, with their column titles. ``"few"`` excludes the
-#: zero-shot bins, which get their own column where the test split has any.
+#: zero-shot bins, which get their own columns where the test split has any: all of them, those
+#: inside the training label range (interpolation) and those outside it (extrapolation).
 SHOT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("all", "All"),
     ("many", "Many"),
     ("medium", "Medium"),
     ("few", "Few"),
     ("zero", "Zero"),
+    ("zero_interp", "Zero int."),
+    ("zero_extrap", "Zero ext."),
 )
+_ZERO_SHOTS = frozenset({"zero", "zero_interp", "zero_extrap"})
 
 #: Metrics where larger is better; every other metric is an error.
 HIGHER_IS_BETTER = frozenset({"pearson", "spearman", "group_accuracy"})
@@ -116,10 +120,13 @@ def aggregate(
 
 
 def shot_columns(summaries: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """All / Many / Medium / Few, plus Zero where some test split has zero-shot samples.
+    """All / Many / Medium / Few, plus the three zero-shot columns where some test split has
+    zero-shot samples (the interpolation and extrapolation columns even when one is empty).
 
     ``summaries`` are values of :func:`aggregate` (one per method).
     """
     empty = Summary(math.nan, math.nan, 0)
+    summaries = list(summaries)
     zero = any(s["metrics"].get("zero", {}).get("count", empty).mean > 0 for s in summaries)
-    return [column for column in SHOT_COLUMNS if column[0] != "zero" or zero]
+    present = {shot for s in summaries for shot in s["metrics"]}
+    return [c for c in SHOT_COLUMNS if c[0] not in _ZERO_SHOTS or (zero and c[0] in present)]

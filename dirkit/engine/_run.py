@@ -123,7 +123,7 @@ def run_experiment(
     >>> data = make_synthetic(0, scale=0.1)
     >>> result = run_experiment(data, "vanilla", train_config=TrainConfig(epochs=2))
     >>> sorted(result.metrics["test"])
-    ['all', 'few', 'few_incl_zero', 'many', 'medium', 'zero']
+    ['all', 'few', 'few_incl_zero', 'many', 'medium', 'zero', 'zero_extrap', 'zero_interp']
     """
     config = train_config or TrainConfig()
     started = time.perf_counter()

@@ -3,7 +3,7 @@
 from dirkit.labels._binning import UniformBinner
 from dirkit.labels._grouping import LabelGrouper, class_keep_probability, equalize_histogram
 from dirkit.labels._hierarchy import HierarchicalSplit, split_contiguous, transition_matrix
-from dirkit.labels._shots import SHOTS, bin_shots, sample_shots
+from dirkit.labels._shots import SHOTS, bin_shots, sample_shots, zero_shot_regions
 from dirkit.labels._soft_labels import descending_soft_labels
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "descending_soft_labels",
     "equalize_histogram",
     "sample_shots",
+    "zero_shot_regions",
     "split_contiguous",
     "transition_matrix",
 ]

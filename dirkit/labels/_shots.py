@@ -8,7 +8,7 @@ from dirkit._validation import Interval, check_is_fitted, validate_params
 from dirkit.exceptions import ConfigError
 from dirkit.labels._binning import UniformBinner
 
-__all__ = ["SHOTS", "bin_shots", "sample_shots"]
+__all__ = ["SHOTS", "bin_shots", "sample_shots", "zero_shot_regions"]
 
 #: Shot regions in table order. ``"zero"`` bins (no training sample) are reported separately;
 #: the reference code counts them as few-shot, which dirkit reports as ``"few_incl_zero"``.
@@ -51,6 +51,40 @@ def bin_shots(train_counts: object, *, many: int = 100, few: int = 20) -> np.nda
     shots[counts < few] = "few"
     shots[counts == 0] = "zero"
     return shots
+
+
+def zero_shot_regions(train_counts: object) -> tuple[np.ndarray, np.ndarray]:
+    """Split the zero-shot bins into interpolation and extrapolation regions.
+
+    A bin with no training sample is an **interpolation** bin when it lies between the first and
+    the last bin that have training samples (a gap inside the training label range), and an
+    **extrapolation** bin otherwise (beyond the training range: a model must extend the trend).
+
+    Parameters
+    ----------
+    train_counts : array-like of shape (n_bins,)
+        Training samples per bin, in label order.
+
+    Returns
+    -------
+    interpolation, extrapolation : ndarray of bool, shape (n_bins,)
+        Disjoint masks whose union is ``train_counts == 0``.
+
+    Examples
+    --------
+    >>> inside, outside = zero_shot_regions([0, 3, 0, 5, 0, 0])
+    >>> inside.tolist(), outside.tolist()
+    ([False, False, True, False, False, False], [True, False, False, False, True, True])
+    """
+    counts = np.asarray(train_counts)
+    if counts.ndim != 1 or (counts < 0).any():
+        raise ConfigError(f"train_counts must be a 1-D array of counts >= 0; got {counts!r}.")
+    zero = counts == 0
+    seen = np.flatnonzero(~zero)
+    inside = np.zeros_like(zero)
+    if seen.size:
+        inside[seen[0] : seen[-1] + 1] = True
+    return zero & inside, zero & ~inside
 
 
 def sample_shots(

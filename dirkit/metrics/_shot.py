@@ -9,14 +9,16 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 
 from dirkit._validation import check_is_fitted, check_labels, check_same_length
-from dirkit.labels import UniformBinner, bin_shots
+from dirkit.labels import UniformBinner, bin_shots, zero_shot_regions
 from dirkit.metrics._bin_sums import DEFAULT_GM_EPS, BinSums, metrics_from_sums
 
 __all__ = ["SHOT_GROUPS", "ShotMetrics", "regression_metrics", "shot_metrics"]
 
-#: Keys of the dict :func:`shot_metrics` returns. ``"few_incl_zero"`` lumps zero-shot bins into
+#: Keys of the dict :func:`shot_metrics` returns. ``"zero"`` splits into ``"zero_interp"`` (empty
+#: bins inside the training label range) and ``"zero_extrap"`` (outside it), see
+#: :func:`~dirkit.labels.zero_shot_regions`. ``"few_incl_zero"`` lumps zero-shot bins into
 #: few-shot, as the reference code does, for comparison with published tables.
-SHOT_GROUPS = ("all", "many", "medium", "few", "zero", "few_incl_zero")
+SHOT_GROUPS = ("all", "many", "medium", "few", "zero", "zero_interp", "zero_extrap", "few_incl_zero")
 
 
 class ShotMetrics:
@@ -43,7 +45,7 @@ class ShotMetrics:
     >>> train = np.repeat([0.5, 1.5, 2.5], [150, 50, 5])
     >>> metric = ShotMetrics(UniformBinner(width=1.0).fit(train))
     >>> metric.update(pred=np.array([0.4, 1.9, 2.0]), target=np.array([0.5, 1.5, 2.5]))
-    >>> {k: round(v["mae"], 2) for k, v in metric.compute().items() if k != "zero"}
+    >>> {k: round(v["mae"], 2) for k, v in metric.compute().items() if not k.startswith("zero")}
     {'all': 0.33, 'many': 0.1, 'medium': 0.4, 'few': 0.5, 'few_incl_zero': 0.5}
     """
 
@@ -92,6 +94,7 @@ class ShotMetrics:
         """Boolean mask over bins for every shot group in :data:`SHOT_GROUPS`."""
         shot = self.bin_shot
         masks = {name: shot == name for name in ("many", "medium", "few", "zero")}
+        masks["zero_interp"], masks["zero_extrap"] = zero_shot_regions(self.binner.counts_)
         masks["all"] = np.ones_like(shot, dtype=bool)
         masks["few_incl_zero"] = masks["few"] | masks["zero"]
         return {name: masks[name] for name in SHOT_GROUPS}
@@ -161,7 +164,8 @@ def shot_metrics(
     Returns
     -------
     dict
-        Keyed by ``"all"``, ``"many"``, ``"medium"``, ``"few"``, ``"zero"``, ``"few_incl_zero"``;
+        Keyed by :data:`SHOT_GROUPS`: ``"all"``, ``"many"``, ``"medium"``, ``"few"``, ``"zero"``,
+        ``"zero_interp"``, ``"zero_extrap"``, ``"few_incl_zero"``;
         each a dict with ``mae``, ``mse``, ``rmse``, ``gm``, ``pearson``, ``spearman``, ``bmae``
         and ``count``. An empty group has NaN metrics.
 

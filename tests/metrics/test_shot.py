@@ -25,14 +25,20 @@ def naive_shot_metrics(pred, target, train, *, width, low, high, many=100, few=2
     for v in train:
         train_count[bin_of(v)] += 1
 
+    seen = [b for b in range(n_bins) if train_count[b] > 0]
+
     def shot_of(v):
-        c = train_count[bin_of(v)]
-        return "zero" if c == 0 else "many" if c > many else "few" if c < few else "medium"
+        b = bin_of(v)
+        c = train_count[b]
+        if c == 0:  # inside the training label range: interpolation; outside: extrapolation
+            return "zero-interp" if seen[0] < b < seen[-1] else "zero-extrap"
+        return "many" if c > many else "few" if c < few else "medium"
 
     groups = {
         "all": lambda s: True, "many": lambda s: s == "many", "medium": lambda s: s == "medium",
-        "few": lambda s: s == "few", "zero": lambda s: s == "zero",
-        "few_incl_zero": lambda s: s in ("few", "zero"),
+        "few": lambda s: s == "few", "zero": lambda s: s.startswith("zero"),
+        "zero_interp": lambda s: s == "zero-interp", "zero_extrap": lambda s: s == "zero-extrap",
+        "few_incl_zero": lambda s: s == "few" or s.startswith("zero"),
     }
     out = {}
     for name, member in groups.items():
@@ -60,8 +66,8 @@ def naive_shot_metrics(pred, target, train, *, width, low, high, many=100, few=2
 @pytest.fixture
 def skewed_problem():
     rng = np.random.default_rng(0)
-    train = np.concatenate([rng.uniform(0, 2, 3000), rng.uniform(2, 4, 600), rng.uniform(4, 5, 30)])
-    target = rng.uniform(0, 6, 400)  # bins 5..6 have no training sample: zero-shot
+    train = np.concatenate([rng.uniform(0, 2, 3000), rng.uniform(2.5, 4, 600), rng.uniform(4, 5, 30)])
+    target = rng.uniform(0, 6, 400)  # no training sample in 2-2.5 (a gap) and 5-6 (a tail): zero-shot
     pred = target + rng.normal(0, 0.3, 400) + 0.1 * target
     return pred, target, train
 
@@ -78,13 +84,15 @@ def test_shot_metrics_equal_the_naive_loop(skewed_problem):
         assert ours[group]["rmse"] == pytest.approx(math.sqrt(expected["mse"]))
     assert ours["zero"]["count"] > 0
     assert ours["few_incl_zero"]["count"] == ours["few"]["count"] + ours["zero"]["count"]
+    assert ours["zero_interp"]["count"] > 0 and ours["zero_extrap"]["count"] > 0
+    assert ours["zero"]["count"] == ours["zero_interp"]["count"] + ours["zero_extrap"]["count"]
 
 
 def test_an_empty_shot_group_gives_nan_never_an_exception():
     train = np.full(500, 1.5)
     result = shot_metrics([1.4, 1.6], [1.5, 1.5], train, UniformBinner(width=1.0, range=(0, 3)))
     assert result["many"]["count"] == 2
-    for group in ("medium", "few", "zero", "few_incl_zero"):
+    for group in ("medium", "few", "zero", "zero_interp", "zero_extrap", "few_incl_zero"):
         assert result[group]["count"] == 0
         assert all(math.isnan(result[group][k]) for k in ("mae", "gm", "pearson", "spearman"))
 
