@@ -10,7 +10,7 @@ from dirkit.datasets._face_ages import split_sha256
 from dirkit.datasets._imdb_wiki import load_imdb_wiki_dir
 from dirkit.datasets._sine1d import PEAK_RATIOS, SINE1D_RECIPES, make_sine1d, sine_function
 from dirkit.datasets._sts_b import STS_B_FILES, load_sts_b_dir, pair_features, read_sts_b_split
-from dirkit.datasets._synthetic import TRAINING_PROFILE, make_synthetic, synthetic_target
+from dirkit.datasets._synthetic import TRAINING_PROFILE, TRUTHS, make_synthetic, synthetic_target
 from dirkit.datasets._tabular import TABULAR_IR_SETS, load_tabular_ir
 from dirkit.datasets._text_embeddings import SENTENCE_MODELS, embed_sentences
 from dirkit.datasets._utkface import UTKFACE_SPLIT_SHA256, load_utkface_dir
@@ -23,6 +23,7 @@ __all__ = [
     "STS_B_FILES",
     "TABULAR_IR_SETS",
     "TRAINING_PROFILE",
+    "TRUTHS",
     "UTKFACE_SPLIT_SHA256",
     "Batch",
     "DatasetSplits",

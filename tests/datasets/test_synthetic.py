@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from dirkit.datasets import DATASETS, TRAINING_PROFILE, make_synthetic, synthetic_target
+from dirkit.datasets import DATASETS, TRAINING_PROFILE, TRUTHS, make_synthetic, synthetic_target
 from dirkit.exceptions import ConfigError
 from dirkit.labels import sample_shots
 
@@ -33,15 +33,42 @@ def test_evaluation_splits_are_balanced_and_cover_every_shot_region():
     }
 
 
-def test_target_is_a_nonlinear_function_of_the_inputs():
+@pytest.mark.parametrize("truth", TRUTHS)
+def test_labels_are_the_truth_of_the_inputs(truth):
+    data = make_synthetic(0, scale=0.2, truth=truth)
+    for x, y in ((data.x_train, data.y_train), (data.x_test, data.y_test)):
+        np.testing.assert_allclose(synthetic_target(x, truth), y, atol=1e-3)
+    assert data.info["truth"] == truth
+
+
+def test_default_truth_is_nonlinear_in_the_inputs():
     data = make_synthetic(0)
-    np.testing.assert_allclose(synthetic_target(data.x_test), data.y_test, atol=1e-3)
     linear = LinearRegression().fit(data.x_train, data.y_train)
     assert np.abs(linear.predict(data.x_test) - data.y_test).mean() > 1.0
+
+
+def _window_slopes(truth):
+    """Mean slope dy/du of the truth over each 20-label window of [0, 100] (u from the labels)."""
+    data = make_synthetic(0, scale=0.1, truth=truth, n_features=1)
+    u = np.sort(data.x_test[:, 0].astype(np.float64) * np.sign(synthetic_target(np.ones((1, 1)), truth)[0] - 50))
+    y = np.sort(data.y_test)
+    edges = np.interp(np.arange(0, 101, 20), y, u)
+    return 20.0 / np.diff(edges)
+
+
+def test_default_truth_bends_nowhere_more_than_in_the_middle():
+    """Every 20-label window (interior gap and extrapolation tail included) has the same mean
+    slope, unlike the saturating truth, which flattens towards the ends of the range."""
+    wave = _window_slopes("wave")
+    np.testing.assert_allclose(wave, wave.mean(), rtol=0.02)
+    saturating = _window_slopes("saturating")
+    assert saturating[-1] < 0.5 * saturating[2]
 
 
 def test_registered_and_validated():
     assert DATASETS.get("synthetic") is make_synthetic
     with pytest.raises(ConfigError, match="'scale' parameter"):
         make_synthetic(0, scale=0.0)
+    with pytest.raises(ConfigError, match="'truth' parameter"):
+        make_synthetic(0, truth="bent")
     assert make_synthetic(0, scale=0.1, n_features=4).x_train.shape == (611, 4)
