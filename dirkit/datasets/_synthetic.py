@@ -112,9 +112,10 @@ def make_synthetic(
     The target is a smooth, strictly increasing function of a projection of the inputs
     (:func:`synthetic_target`; by default a straight trend with a periodic wobble that looks the
     same in every part of the label range, so no method is favoured by where the data are
-    missing). Labels lie in [0, 100] with unit-wide bins. The training labels follow :data:`TRAINING_PROFILE` (about
-    6,100 samples at ``scale=1``: many-, medium-, few- and zero-shot regions, a gap and a tail);
-    validation and test hold ``eval_per_bin`` uniformly drawn labels in every bin (balanced).
+    missing). Labels lie in [0, 100] with unit-wide bins. The training labels follow
+    :data:`TRAINING_PROFILE` (about 6,100 samples at ``scale=1``: many-, medium-, few- and
+    zero-shot regions, a gap and a tail); validation and test hold ``eval_per_bin`` uniformly
+    drawn labels in every bin (balanced).
 
     Parameters
     ----------

@@ -16,7 +16,7 @@ __all__ = [
     "descending_soft_labels",
     "equalize_histogram",
     "sample_shots",
-    "zero_shot_regions",
     "split_contiguous",
     "transition_matrix",
+    "zero_shot_regions",
 ]

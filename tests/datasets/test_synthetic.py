@@ -50,7 +50,8 @@ def test_default_truth_is_nonlinear_in_the_inputs():
 def _window_slopes(truth):
     """Mean slope dy/du of the truth over each 20-label window of [0, 100] (u from the labels)."""
     data = make_synthetic(0, scale=0.1, truth=truth, n_features=1)
-    u = np.sort(data.x_test[:, 0].astype(np.float64) * np.sign(synthetic_target(np.ones((1, 1)), truth)[0] - 50))
+    sign = np.sign(synthetic_target(np.ones((1, 1)), truth)[0] - 50)  # the direction w is +-1 in 1-D
+    u = np.sort(data.x_test[:, 0].astype(np.float64) * sign)
     y = np.sort(data.y_test)
     edges = np.interp(np.arange(0, 101, 20), y, u)
     return 20.0 / np.diff(edges)
