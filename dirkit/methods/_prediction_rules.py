@@ -85,8 +85,10 @@ def choose_rule(
     """
     candidates = [PredictionRule("global")]
     for name in dict.fromkeys(rules):
-        if name in ("mixture", "blend"):
-            candidates.append(PredictionRule(name))
+        if name == "mixture":
+            candidates.append(PredictionRule("mixture"))
+        elif name == "blend":
+            candidates.append(PredictionRule("blend"))
         elif name == "gate" and len(confidence):
             thresholds = np.unique(np.quantile(confidence, GATE_QUANTILES))
             candidates += [PredictionRule("gate", float(t)) for t in thresholds]
