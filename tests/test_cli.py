@@ -96,8 +96,8 @@ def test_train_prints_the_shot_table(capsys):
     )
     out = capsys.readouterr().out
     assert out.startswith("synthetic / sqinv+lds / seed 0: test metrics by shot region")
-    rows = [line.split()[0] for line in out.splitlines()[3:]]
-    assert rows == ["All", "Many", "Medium", "Few", "Zero", "Few+Zero"]
+    rows = [line.split("  ")[0] for line in out.splitlines()[3:]]
+    assert rows == ["All", "Many", "Medium", "Few", "Zero", "Zero int.", "Zero ext.", "Few+Zero"]
 
 
 def test_bench_then_report(capsys, tmp_path):
