@@ -29,11 +29,12 @@ from dirkit.methods._plan import (
     Stage,
     TrainingPlan,
 )
-from dirkit.methods._prediction_rules import PredictionRule, choose_rule
+from dirkit.methods._prediction_rules import GATE_QUANTILES, PredictionRule, choose_rule
 from dirkit.methods._regression_head import RegressionStrategy
 from dirkit.methods._scaling import ImageNormalize, LabelScale, Standardize
 
 __all__ = [
+    "GATE_QUANTILES",
     "METHODS",
     "ExtraModule",
     "HeadStrategy",
