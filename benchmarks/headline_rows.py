@@ -18,9 +18,15 @@ from dirkit.bench import load_records
 from dirkit.bench._aggregate import aggregate, datasets_of
 from dirkit.bench._format import decimals_for, format_cell
 
-GROUP_METHODS = ("group-dir", "group-sym", "group-asym")
+GROUP_METHODS = ("group-dir", "group-sym", "group-asym", "group-robust")
 SHOTS = (("all", "All"), ("many", "Many"), ("medium", "Med."), ("few", "Few"))
+#: Zero-shot MAE columns, shown where a run of the data set has a value in them.
+ZERO_SHOTS = (("zero_interp", "Zero int."), ("zero_extrap", "Zero ext."))
 METRICS = (("mae", "MAE"), ("gm", "GM"), ("mse", "MSE"), ("pearson", "Pearson"))
+
+
+def _group_order(method: str) -> tuple[int, str]:
+    return GROUP_METHODS.index(method.split("+")[0]), method
 
 
 def headline_methods(
@@ -36,12 +42,15 @@ def headline_methods(
     ...                  {"vanilla": mae(3.0), "lds": mae(2.5), "focal-r": mae(2.7), "group-sym": mae(2.0)})
     [('vanilla', ''), ('lds', 'best baseline'), ('group-sym', '')]
     """
-    baselines = [m for m in methods if m != "vanilla" and m not in GROUP_METHODS]
+    def is_group(method: str) -> bool:
+        return method.split("+")[0] in GROUP_METHODS
+
+    baselines = [m for m in methods if m != "vanilla" and not is_group(m)]
     rows = [("vanilla", "")] if "vanilla" in methods else []
     if baselines:
         best = min(baselines, key=lambda m: summaries[m]["metrics"]["all"]["mae"].mean)
         rows.append((best, "best baseline"))
-    rows.extend((m, "") for m in GROUP_METHODS if m in methods)
+    rows.extend((m, "") for m in sorted(filter(is_group, methods), key=_group_order))
     return rows
 
 
@@ -57,10 +66,12 @@ def render(records: Sequence[Mapping[str, Any]]) -> str:
     for dataset in datasets_of(records):
         own = {m: s for (d, m), s in summaries.items() if d == dataset}
         rows = headline_methods(list(own), own)
-        columns = [(shot, metric) for metric, _ in METRICS[:2] for shot, _ in SHOTS]
+        zero = [(shot, label) for shot, label in ZERO_SHOTS
+                if any(getattr(own[m]["metrics"].get(shot, {}).get("mae"), "n", 0) > 0 for m, _ in rows)]
+        columns = [(shot, "mae") for shot, _ in (*SHOTS, *zero)] + [(shot, "gm") for shot, _ in SHOTS]
         columns += [("all", "mse"), ("all", "pearson")]
-        header = ["Method", *(f"{name} {label}" for metric, name in METRICS[:2] for _, label in SHOTS),
-                  "MSE All", "Pearson All"]
+        header = ["Method", *(f"MAE {label}" for _, label in (*SHOTS, *zero)),
+                  *(f"GM {label}" for _, label in SHOTS), "MSE All", "Pearson All"]
         lines = [f"## {dataset}", "", "| " + " | ".join(header) + " |",
                  "|:--|" + "--:|" * (len(header) - 1)]
         for method, role in rows:

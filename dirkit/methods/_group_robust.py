@@ -8,10 +8,13 @@ to a head that never saw them), and a contrastive term that dominates the backbo
 
 - every group head learns from **all** samples, each weighted by its descending soft label for
   that head's group, so a neighbouring head is sensible where the classifier is off by one;
-- a **global** regression head is trained alongside;
-- the prediction rule (the global head, the posterior mixture ``sum_g p(g|x) y_g``, a blend of
+- a **global** regression head is trained alongside, and a **balanced** one (the same head
+  trained with inverse-LDS sample weights, on detached features by default, so it does not
+  change the backbone);
+- the prediction rule (a global head, the posterior mixture ``sum_g p(g|x) y_g``, a blend of
   the two, or a confidence gate) is chosen on the **validation** split after training and
-  recorded in the run's diagnostics; the global head is always a candidate;
+  recorded in the run's diagnostics; the unweighted global head is always a candidate and
+  wins ties;
 - the group contrastive loss is an option, off by default (see :class:`GroupRobustConfig`).
 """
 
@@ -40,11 +43,18 @@ from dirkit.methods._classes import (
 )
 from dirkit.methods._compose import register_method
 from dirkit.methods._plan import HeadStrategy, LabelContext, TrainingPlan
-from dirkit.methods._prediction_rules import PredictionRule, choose_rule
+from dirkit.methods._prediction_rules import RULE_NAMES, PredictionRule, choose_rule
 from dirkit.methods._scaling import LabelScale
 from dirkit.nn import ClassificationHead, DIRModel, DIROutput, MultiHeadRegressor, RegressionHead
 
-__all__ = ["GroupRobustConfig", "GroupRobustStrategy"]
+__all__ = ["GradientStop", "GroupRobustConfig", "GroupRobustStrategy"]
+
+
+class GradientStop(nn.Module):
+    """Passes its input on with the gradient stopped (a head behind it does not train the backbone)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.detach()
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,9 @@ class GroupRobustConfig:
     weights: none alone, LDS with ``+lds``); ``L_heads = mean_i sum_g q_ig w_i (y_ig - y_i)^2``
     trains head ``g`` on every sample ``i``, weighted by its soft label ``q_ig`` for group ``g``
     and its local LDS weight ``w_i``; ``L_soft`` is the soft-label cross-entropy of the group
-    classifier. Regression terms are computed on standardised labels.
+    classifier. With ``balanced_head`` on, a second global head adds ``L_balanced``: the same
+    regression loss with inverse-LDS sample weights. Regression terms are computed on
+    standardised labels.
 
     Attributes
     ----------
@@ -83,14 +95,22 @@ class GroupRobustConfig:
         ``gcl_weight=0`` improved group-dir's test MAE (issue #10); see ``docs/results``.
     temperature : float
         Of the group contrastive loss (0.07, the Group-DIR code's default).
+    balanced_head : {"detached", "joint", "off"}
+        A second global head trained with inverse-LDS sample weights (the DIR paper's
+        re-weighting with its default kernel), a candidate regressor of every rule.
+        ``"detached"`` (default): it reads the features with the gradient stopped, so the
+        backbone trains as without it (a re-weighted linear read-out trained concurrently, like
+        RRT+LDS); ``"joint"``: its gradient reaches the backbone; ``"off"``: no such head.
     rules : tuple of str
-        Candidate prediction rules, chosen on the validation split after training (see
-        :func:`dirkit.methods.choose_rule`): ``"global"``, ``"mixture"``, ``"blend"`` (equal
-        parts of both), ``"gate"`` (the mixture where the classifier's top posterior reaches a
-        threshold chosen on validation, the global head elsewhere). ``"global"`` is always
-        included.
+        Kinds of prediction rule chosen among on the validation split after training (see
+        :func:`dirkit.methods.choose_rule`): ``"regressor"`` (a global head alone),
+        ``"mixture"``, ``"blend"`` (equal parts of a global head and the mixture), ``"gate"``
+        (the mixture where the classifier's top posterior reaches a threshold chosen on
+        validation, a global head elsewhere). The unweighted global head alone is always a
+        candidate.
     checkpoint_rule : {"global", "mixture", "blend"}
-        Rule of the predictions that select the checkpoint on validation during training.
+        Predictions that select the checkpoint on validation during training: the unweighted
+        global head, the mixture, or their blend.
     """
 
     n_groups: int = 10
@@ -103,7 +123,8 @@ class GroupRobustConfig:
     lambda_soft: float = 1.0
     gcl_weight: float = 0.0
     temperature: float = 0.07
-    rules: tuple[str, ...] = ("global", "mixture", "blend", "gate")
+    balanced_head: Literal["detached", "joint", "off"] = "detached"
+    rules: tuple[str, ...] = RULE_NAMES
     checkpoint_rule: Literal["global", "mixture", "blend"] = "blend"
 
 
@@ -121,8 +142,10 @@ class GroupRobustStrategy(HeadStrategy):
         check_choice("head_training", config.head_training, ("soft", "true-group"), "group-robust")
         check_choice("checkpoint_rule", config.checkpoint_rule, ("global", "mixture", "blend"),
                      "group-robust")
+        check_choice("balanced_head", config.balanced_head, ("detached", "joint", "off"),
+                     "group-robust")
         for rule in config.rules:
-            check_choice("rules", rule, ("global", "mixture", "blend", "gate"), "group-robust")
+            check_choice("rules", rule, RULE_NAMES, "group-robust")
         if config.n_groups < 1 or config.beta <= 0 or config.temperature <= 0:
             raise ConfigError(
                 "group-robust needs n_groups >= 1, beta > 0 and temperature > 0; got "
@@ -134,7 +157,8 @@ class GroupRobustStrategy(HeadStrategy):
         self.grouper: LabelGrouper | None = None
         self.soft_table = torch.empty(0)
         self.location, self.scale = 0.0, 1.0
-        self.rule = PredictionRule(config.checkpoint_rule)
+        self.rule = (PredictionRule("regressor") if config.checkpoint_rule == "global"
+                     else PredictionRule(config.checkpoint_rule))
         self.rule_scores: dict[str, float] = {}
 
     # ------------------------------------------------------------------ building
@@ -148,22 +172,29 @@ class GroupRobustStrategy(HeadStrategy):
             descending_soft_labels(np.arange(n), n, **settings), dtype=torch.float32
         )
         groups = grouper.transform(context.y_train).astype(np.int64)
-        local = np.ones(len(groups))
-        if self.config.local_lds:
-            density = LDSWeights(binner=context.binner, reweight="inverse", lds=True)
-            local = normalize_within_groups(density.fit(context.y_train).weights_, groups)
-        return {"group": groups, "local_weight": local.astype(np.float32)}
+        inverse_lds = LDSWeights(binner=context.binner, reweight="inverse", lds=True)
+        balanced = inverse_lds.fit(context.y_train).weights_
+        local = normalize_within_groups(balanced, groups) if self.config.local_lds else np.ones(len(groups))
+        extras: dict[str, np.ndarray] = {"group": groups, "local_weight": local.astype(np.float32)}
+        if self.config.balanced_head != "off":
+            extras["balanced_weight"] = balanced.astype(np.float32)
+        return extras
 
     def build(self, feature_dim: int, context: LabelContext) -> Mapping[str, nn.Module]:
         n = self._grouper().n_groups_
         self.location, self.scale = context.label_mean, context.label_std
-        scale = LabelScale(context.label_mean, context.label_std)
-        return {
-            "global": nn.Sequential(RegressionHead(feature_dim), scale),
+        def scale() -> LabelScale:
+            return LabelScale(context.label_mean, context.label_std)
+
+        heads: dict[str, nn.Module] = {
+            "global": nn.Sequential(RegressionHead(feature_dim), scale()),
             "cls": ClassificationHead(feature_dim, n),
-            "heads": nn.Sequential(MultiHeadRegressor(feature_dim, n),
-                                   LabelScale(context.label_mean, context.label_std)),
+            "heads": nn.Sequential(MultiHeadRegressor(feature_dim, n), scale()),
         }
+        if self.config.balanced_head != "off":
+            stop = [GradientStop()] if self.config.balanced_head == "detached" else []
+            heads["balanced"] = nn.Sequential(*stop, RegressionHead(feature_dim), scale())
+        return heads
 
     def _grouper(self) -> LabelGrouper:
         if self.grouper is None:
@@ -185,6 +216,9 @@ class GroupRobustStrategy(HeadStrategy):
         prediction, groups = output.prediction, batch.extras["group"]
         y = self._standardised(batch.y)
         total = plan.regression_loss(self._standardised(prediction["global"]), y, weight=batch.weight)
+        if "balanced" in prediction:
+            total = total + plan.regression_loss(self._standardised(prediction["balanced"]), y,
+                                                 weight=batch.extras["balanced_weight"])
         if self.config.lambda_heads > 0:
             heads = self._standardised(prediction["heads"])  # (N, G)
             pair_weight = self.head_weights(groups) * batch.extras["local_weight"][:, None]
@@ -201,23 +235,29 @@ class GroupRobustStrategy(HeadStrategy):
         return total
 
     # ------------------------------------------------------------------ prediction
-    def candidates(self, output: DIROutput) -> tuple[Tensor, Tensor, Tensor]:
-        """The global head's prediction, the posterior mixture and the top posterior, each (N,)."""
+    def candidates(self, output: DIROutput) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+        """The global heads' predictions (by name), the posterior mixture and the top posterior."""
         prediction = output.prediction
         posterior = prediction["cls"].softmax(dim=1)
         mixture = (posterior * prediction["heads"]).sum(dim=1)
-        return prediction["global"], mixture, posterior.max(dim=1).values
+        regressors = {name: prediction[name] for name in ("global", "balanced") if name in prediction}
+        return regressors, mixture, posterior.max(dim=1).values
 
     def predict(self, output: DIROutput) -> Tensor:
-        return self.rule.apply(*self.candidates(output))
+        regressors, mixture, confidence = self.candidates(output)
+        return self.rule.apply(regressors[self.rule.regressor], mixture, confidence)
 
     def tune_on_validation(self, model: DIRModel, x: Tensor, y: np.ndarray) -> None:
         """Choose the prediction rule with the lowest validation MAE (the global head on ties)."""
-        stacked = outputs_in_chunks(model, x, lambda out: torch.stack(self.candidates(out), dim=1))
+        def stack(output: DIROutput) -> Tensor:
+            regressors, mixture, confidence = self.candidates(output)
+            return torch.stack([*regressors.values(), mixture, confidence], dim=1)
+
+        names = ["global", *(["balanced"] if self.config.balanced_head != "off" else [])]
+        stacked = outputs_in_chunks(model, x, stack).numpy()
+        regressors = {name: stacked[:, i] for i, name in enumerate(names)}
         self.rule, self.rule_scores = choose_rule(
-            stacked[:, 0].numpy(), stacked[:, 1].numpy(), stacked[:, 2].numpy(), y,
-            rules=self.config.rules,
-        )
+            regressors, stacked[:, -2], stacked[:, -1], y, rules=self.config.rules)
 
     def diagnostics(
         self, model: DIRModel, x: Tensor, y: np.ndarray, context: LabelContext
@@ -226,21 +266,24 @@ class GroupRobustStrategy(HeadStrategy):
 
         Keys: ``prediction_rule`` (name and threshold), ``rule_val_mae`` (validation MAE of every
         candidate rule), ``group_accuracy``, ``group_confusion``, ``mean_group_distance``,
-        ``oracle_mae`` (each sample's true-group head), ``global_mae``, ``mixture_mae``,
-        ``n_groups``.
+        ``oracle_mae`` (each sample's true-group head), ``global_mae``, ``balanced_mae`` (with the
+        balanced head), ``mixture_mae``, ``n_groups``.
         """
         grouper = self._grouper()
         n = grouper.n_groups_
+        names = ["global", *(["balanced"] if self.config.balanced_head != "off" else [])]
         both = outputs_in_chunks(model, x, lambda out: torch.cat(
-            [out.prediction["cls"], out.prediction["heads"], out.prediction["global"][:, None]], dim=1))
-        logits, heads, global_ = both[:, :n], both[:, n : 2 * n], both[:, 2 * n]
+            [out.prediction["cls"], out.prediction["heads"],
+             *(out.prediction[name][:, None] for name in names)], dim=1))
+        logits, heads = both[:, :n], both[:, n : 2 * n]
+        regressors = {name: both[:, 2 * n + i].numpy() for i, name in enumerate(names)}
         true = map_labels(grouper.transform, y)
         result: dict[str, Any] = {"prediction_rule": self.rule.describe(),
                                   "rule_val_mae": dict(self.rule_scores)}
         result |= class_diagnostics(logits.argmax(dim=1).numpy(), true, n)
         oracle = heads.gather(1, torch.as_tensor(true)[:, None]).squeeze(1).numpy()
         mixture = (logits.softmax(dim=1) * heads).sum(dim=1).numpy()
-        for name, values in (("oracle", oracle), ("global", global_.numpy()), ("mixture", mixture)):
+        for name, values in {"oracle": oracle, **regressors, "mixture": mixture}.items():
             result[f"{name}_mae"] = float(np.abs(values - y).mean()) if len(y) else float("nan")
         result["n_groups"] = int(n)
         return result

@@ -25,7 +25,8 @@ def _random_output(strategy: GroupRobustStrategy, n: int, seed: int = 0) -> DIRO
         features=torch.zeros(n, 4), calibrated=torch.zeros(n, 4),
         prediction={"cls": torch.randn(n, g, generator=generator),
                     "heads": 50 + 20 * torch.randn(n, g, generator=generator),
-                    "global": 50 + 20 * torch.randn(n, generator=generator)},
+                    "global": 50 + 20 * torch.randn(n, generator=generator),
+                    "balanced": 50 + 20 * torch.randn(n, generator=generator)},
     )
 
 
@@ -57,13 +58,14 @@ def test_loss_matches_a_naive_loop_over_samples_and_heads(
     y, mean, std = context.y_train, context.y_train.mean(), context.y_train.std()
     groups = extras["group"]
     counts = strategy.grouper.counts_ if soft_labels == "asymmetric" else None
-    density = LDSWeights(binner=context.binner, reweight="inverse", lds=True).fit(y).weights_
-    local = normalize_within_groups(density, groups)
+    inverse = LDSWeights(binner=context.binner, reweight="inverse", lds=True).fit(y).weights_
+    local = normalize_within_groups(inverse, groups)
     expected_global = expected_heads = expected_soft = 0.0
     for i in range(n):
         target = (y[i] - mean) / std
         global_error = (output.prediction["global"][i].item() - mean) / std - target
-        expected_global += weight[i].item() * global_error**2
+        balanced_error = (output.prediction["balanced"][i].item() - mean) / std - target
+        expected_global += weight[i].item() * global_error**2 + inverse[i] * balanced_error**2
         soft = np.asarray(descending_soft_labels(np.array([groups[i]]), g, group_counts=counts)[0])
         share = soft / soft.sum() if head_training == "soft" else np.eye(g)[groups[i]]
         for head in range(g):
@@ -97,8 +99,8 @@ def test_rule_is_chosen_on_validation_and_applied(
     fitted = fit_method(data, "group-robust", train_config=small(3))
     strategy = fitted.plan.head
     scores = strategy.rule_scores
-    assert {"global", "mixture", "blend"} <= set(scores)
-    assert any(name.startswith("gate@") for name in scores)
+    assert {"global", "balanced", "mixture", "blend(global)", "blend(balanced)"} <= set(scores)
+    assert any(name.startswith("gate(global)@") for name in scores)
     assert scores[strategy.rule.describe()] == min(scores.values())
     val_pred = fitted.predict(data.x_val)
     assert np.abs(val_pred - data.y_val).mean() == pytest.approx(min(scores.values()), rel=1e-4)
@@ -106,19 +108,22 @@ def test_rule_is_chosen_on_validation_and_applied(
     x = torch.as_tensor(data.x_test[:50], dtype=torch.float32)
     fitted.model.eval()
     with torch.no_grad():
-        global_, mixture, confidence = strategy.candidates(fitted.model(x))
+        regressors, mixture, confidence = strategy.candidates(fitted.model(x))
+    chosen = regressors[strategy.rule.regressor]
     np.testing.assert_allclose(fitted.predict(data.x_test[:50]),
-                               strategy.rule.apply(global_, mixture, confidence).numpy(), rtol=1e-5)
+                               strategy.rule.apply(chosen, mixture, confidence).numpy(), rtol=1e-5)
 
 
 def test_only_global_rule_predicts_with_the_global_head(
     data: DatasetSplits, small: Callable[..., TrainConfig]
 ) -> None:
     result = run_experiment(data, "group-robust", train_config=small(2),
-                            overrides={"group-robust": {"rules": ["global"]}})
+                            overrides={"group-robust": {"rules": ["mixture"], "balanced_head": "off"}})
     diagnostics = result.diagnostics
-    assert diagnostics["prediction_rule"] == "global"
-    assert diagnostics["global_mae"] == pytest.approx(result.metrics["test"]["all"]["mae"], rel=1e-4)
+    assert set(diagnostics["rule_val_mae"]) == {"global", "mixture"}
+    chosen = diagnostics["prediction_rule"]
+    assert diagnostics[f"{chosen}_mae"] == pytest.approx(result.metrics["test"]["all"]["mae"], rel=1e-4)
+    assert "balanced_mae" not in diagnostics
     assert set(diagnostics) >= {"rule_val_mae", "group_accuracy", "group_confusion", "oracle_mae",
                                 "mixture_mae", "n_groups"}
     assert np.array(diagnostics["group_confusion"]).sum() == len(data.y_test)
@@ -149,7 +154,8 @@ def test_contrastive_option_changes_the_loss(context: LabelContext) -> None:
 
 @pytest.mark.parametrize(("field", "value"), [
     ("soft_labels", "uniform"), ("head_training", "argmax"), ("checkpoint_rule", "gate"),
-    ("rules", ("global", "oracle")), ("n_groups", 0), ("lambda_heads", -1.0),
+    ("rules", ("regressor", "oracle")), ("n_groups", 0), ("lambda_heads", -1.0),
+    ("balanced_head", "frozen"),
 ])
 def test_invalid_settings_raise_and_name_the_field(field: str, value: object) -> None:
     with pytest.raises(ConfigError, match=field if field not in ("n_groups",) else "n_groups"):
@@ -159,3 +165,21 @@ def test_invalid_settings_raise_and_name_the_field(field: str, value: object) ->
 def test_checkpoint_rule_is_the_rule_before_tuning() -> None:
     strategy = GroupRobustStrategy(GroupRobustConfig(checkpoint_rule="mixture"))
     assert strategy.rule == PredictionRule("mixture")
+    strategy = GroupRobustStrategy(GroupRobustConfig(checkpoint_rule="global"))
+    assert strategy.rule.describe() == "global"
+
+
+@pytest.mark.parametrize(("mode", "backbone_moves"), [("detached", False), ("joint", True)])
+def test_the_detached_balanced_head_does_not_train_the_backbone(
+    data: DatasetSplits, small: Callable[..., TrainConfig], mode: str, backbone_moves: bool
+) -> None:
+    fitted = fit_method(data, "group-robust", train_config=small(1),
+                        overrides={"group-robust": {"balanced_head": mode}})
+    model = fitted.model
+    x = torch.as_tensor(data.x_train[:32], dtype=torch.float32)
+    model.train()
+    model.zero_grad()
+    model(x).prediction["balanced"].sum().backward()
+    backbone_grad = sum(p.grad.abs().sum().item() for p in model.backbone.parameters() if p.grad is not None)
+    assert (backbone_grad > 0) == backbone_moves
+    assert all(p.grad is not None for p in model.head["balanced"].parameters())
