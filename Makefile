@@ -7,7 +7,7 @@ DATA_DIR ?= ../shared/data
 .PHONY: test lint unit bench venv clean
 
 # The main job: the representative methods on the built-in synthetic data set, 3 seeds.
-BENCH_METHODS ?= vanilla,sqinv+lds+fds,focal-r,rrt,balanced-mse,reg-cls,hca-d,group-sym,group-asym
+BENCH_METHODS ?= vanilla,sqinv+lds+fds,focal-r,rrt,balanced-mse,reg-cls,hca-d,group-dir,group-sym,group-asym,group-robust
 BENCH_SEEDS ?= 0,1,2
 BENCH_EPOCHS ?= 30
 BENCH_OUT ?= runs/synthetic
