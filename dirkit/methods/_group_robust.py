@@ -155,7 +155,7 @@ class GroupRobustStrategy(HeadStrategy):
             raise ConfigError("group-robust's lambda_heads, lambda_soft and gcl_weight must be >= 0.")
         self.config = config
         self.grouper: LabelGrouper | None = None
-        self.soft_table = torch.empty(0)
+        self.soft_table = self.head_table = torch.empty(0)
         self.location, self.scale = 0.0, 1.0
         self.rule = (PredictionRule("regressor") if config.checkpoint_rule == "global"
                      else PredictionRule(config.checkpoint_rule))
@@ -171,6 +171,10 @@ class GroupRobustStrategy(HeadStrategy):
         self.soft_table = torch.as_tensor(
             descending_soft_labels(np.arange(n), n, **settings), dtype=torch.float32
         )
+        if self.config.head_training == "true-group":
+            self.head_table = torch.eye(n)
+        else:
+            self.head_table = self.soft_table / self.soft_table.sum(dim=1, keepdim=True)
         groups = grouper.transform(context.y_train).astype(np.int64)
         inverse_lds = LDSWeights(binner=context.binner, reweight="inverse", lds=True)
         balanced = inverse_lds.fit(context.y_train).weights_
@@ -207,10 +211,7 @@ class GroupRobustStrategy(HeadStrategy):
 
     def head_weights(self, groups: Tensor) -> Tensor:
         """Weight of every (sample, head) pair in ``L_heads``, shape (N, G); rows sum to 1."""
-        if self.config.head_training == "true-group":
-            return nn.functional.one_hot(groups, self.soft_table.shape[0]).float()
-        soft = self.soft_table.to(groups.device)[groups]
-        return soft / soft.sum(dim=1, keepdim=True)
+        return self.head_table.to(groups.device)[groups]
 
     def loss(self, output: DIROutput, batch: Batch, plan: TrainingPlan) -> Tensor:
         prediction, groups = output.prediction, batch.extras["group"]
@@ -223,7 +224,7 @@ class GroupRobustStrategy(HeadStrategy):
             heads = self._standardised(prediction["heads"])  # (N, G)
             pair_weight = self.head_weights(groups) * batch.extras["local_weight"][:, None]
             n_heads = heads.shape[1]
-            per_pair = plan.regression_loss(heads.reshape(-1), y.repeat_interleave(n_heads),
+            per_pair = plan.regression_loss(heads.reshape(-1), y[:, None].expand_as(heads).reshape(-1),
                                             weight=pair_weight.reshape(-1))
             total = total + self.config.lambda_heads * n_heads * per_pair
         if self.config.lambda_soft > 0:
