@@ -27,7 +27,8 @@ class BiLSTMPairEncoder(nn.Module):
     features are their pair encoding, ``8 * hidden`` wide, on which every dirkit head (and FDS)
     works. Their code keeps the word vectors frozen (``--train_words 0``) and uses ``hidden=1500``
     with 2 layers and dropout 0.2; the defaults here are 1 layer of 300 per direction, which
-    trains on a CPU.
+    trains on a CPU: one STS-B-DIR epoch (5,249 pairs, batch 128, with validation) took 55 s on
+    one thread, while a training step of the 2 x 1500 encoder costs about 19x one of the default.
 
     Parameters
     ----------
