@@ -7,7 +7,7 @@ The subpackages follow the data flow, each usable on its own:
 ``dirkit.labels``         continuous labels -> fine bins, groups, hierarchies, shot regions
 ``dirkit.density``        bin counts -> smoothed label density (LDS) -> sample weights
 ``dirkit.resampling``     SMOTER, SMOGN, random and noise samplers with ``fit_resample``
-``dirkit.nn``             backbones (MLP, ResNet), FDS, regression / group / hierarchical heads
+``dirkit.nn``             backbones (MLP, ResNet, BiLSTM), FDS, regression / group / hierarchical heads
 ``dirkit.losses``         regression, focal, balanced-MSE, soft-label, ranking and contrastive losses
 ``dirkit.methods``        recipes of the papers, composable with ``+`` ("sqinv+lds+fds")
 ``dirkit.engine``         the training loop, callbacks and ``run_experiment``

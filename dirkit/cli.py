@@ -186,7 +186,7 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
     Examples
     --------
     >>> train_config_from({"resnet_width": 64, "hidden": [512, 256]}, epochs=5, lr=None)  # doctest: +ELLIPSIS
-    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True)
+    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True, ...)
     """
     defaults = TrainConfig()
     fields = [f.name for f in dataclasses.fields(TrainConfig)]

@@ -7,9 +7,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dirkit._validation import check_labels, check_same_length
+from dirkit.exceptions import ShapeError
 from dirkit.labels import UniformBinner
 
 __all__ = ["DatasetSplits"]
+
+
+def _check_token_ids(x: np.ndarray, n_tokens: int, name: str) -> None:
+    """Token inputs must be whole numbers that index ``token_vectors``."""
+    values = np.asarray(x)
+    if not values.size:
+        return
+    if values.min() < 0 or values.max() >= n_tokens or not np.array_equal(values, np.round(values)):
+        raise ShapeError(
+            f"{name} must hold whole-number token ids in [0, {n_tokens - 1}] (rows of token_vectors); "
+            f"got values in [{values.min()}, {values.max()}]."
+        )
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,12 @@ class DatasetSplits:
         Range the bins cover.
     description : str
         One line for tables and plots.
+    info : dict
+        Loader settings and facts, saved with every run (plain JSON values).
+    token_vectors : ndarray of shape (n_tokens, dim), optional
+        Pretrained vectors of token inputs: when set, every ``x`` holds token ids into its rows
+        (row 0 pads), e.g. shape (n, 2, length) for sentence pairs, and the engine's ``"auto"``
+        backbone is the :class:`~dirkit.nn.BiLSTMPairEncoder` that embeds them.
     """
 
     name: str
@@ -46,12 +65,15 @@ class DatasetSplits:
     label_range: tuple[float, float]
     description: str = ""
     info: dict[str, object] = field(default_factory=dict)
+    token_vectors: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for split in ("train", "val", "test"):
             x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
             check_labels(y, name=f"y_{split}")
             check_same_length(**{f"x_{split}": x, f"y_{split}": y})
+            if self.token_vectors is not None:
+                _check_token_ids(x, len(self.token_vectors), f"x_{split}")
 
     def binner(self) -> UniformBinner:
         """A :class:`~dirkit.labels.UniformBinner` fitted on the training labels."""

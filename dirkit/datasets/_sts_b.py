@@ -3,9 +3,13 @@
 STS-B-DIR (Yang et al. 2021) is the DIR split of the GLUE Semantic Textual Similarity Benchmark:
 5,249 training pairs with their natural, imbalanced similarity scores in [0, 5], and validation
 and test splits of 1,000 pairs each, balanced at 50 pairs per 0.25-wide score bin. The papers
-train a BiLSTM on GloVe vectors; dirkit embeds each sentence once with a frozen sentence model
-(all-MiniLM-L6-v2) and trains the method's MLP on pair features, so its numbers measure the
+train a BiLSTM on GloVe vectors. By default dirkit embeds each sentence once with a frozen sentence
+model (all-MiniLM-L6-v2) and trains the method's MLP on pair features, so its numbers measure the
 methods on a cheaper backbone and are not comparable in absolute terms with the papers'.
+``encoder="bilstm"`` gives the papers' regime instead: token ids of both sentences, encoded end to
+end by :class:`~dirkit.nn.BiLSTMPairEncoder` over frozen pretrained token vectors (MiniLM's
+384-d WordPiece embeddings stand in for GloVe's 300-d word vectors, which cannot be downloaded
+here).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 from dirkit._registry import DATASETS
 from dirkit._validation import Interval, OneOf, validate_params
 from dirkit.datasets._base import DatasetSplits
+from dirkit.datasets._sts_b_tokens import pair_token_inputs
 from dirkit.datasets._text_embeddings import embed_sentences
 from dirkit.exceptions import ConfigError, DataNotFoundError, LabelError
 
@@ -29,6 +34,7 @@ __all__ = ["STS_B_FILES", "load_sts_b_dir", "pair_features", "read_sts_b_split"]
 STS_B_FILES: dict[str, str] = {"train": "train_new.tsv", "val": "dev_new.tsv", "test": "test_new.tsv"}
 
 PairFeatures = Literal["pair", "diff", "concat"]
+Encoder = Literal["frozen", "bilstm"]
 
 _FOLDER = "sts-b-dir"
 _COLUMNS = ("sentence1", "sentence2", "score")
@@ -116,6 +122,8 @@ def _find_folder(data_dir: Path) -> Path:
         "cache_dir": [str, os.PathLike, None],
         "features": [OneOf(("pair", "diff", "concat"))],
         "progress": ["boolean", None],
+        "encoder": [OneOf(("frozen", "bilstm"))],
+        "max_tokens": [Interval(int, 1, None)],
     }
 )
 def load_sts_b_dir(
@@ -126,8 +134,10 @@ def load_sts_b_dir(
     cache_dir: str | os.PathLike[str] | None = None,
     features: PairFeatures = "pair",
     progress: bool | None = None,
+    encoder: Encoder = "frozen",
+    max_tokens: int = 64,
 ) -> DatasetSplits:
-    """Load STS-B-DIR with sentence-embedding pair features.
+    """Load STS-B-DIR with sentence-embedding pair features, or as token ids for a BiLSTM.
 
     Reads ``train_new.tsv`` (train), ``dev_new.tsv`` (validation) and ``test_new.tsv`` (test),
     embeds every distinct sentence with ``model`` (cached on disk, see
@@ -135,6 +145,13 @@ def load_sts_b_dir(
     2-3 minutes on one CPU thread, later loads none) and returns :func:`pair_features` of each pair.
     Labels are the similarity scores; bins are 0.1 wide over [0, 5], which gives the test split
     756 many-, 207 medium- and 37 few-shot pairs under the usual rule (many > 100, few < 20).
+
+    With ``encoder="bilstm"`` nothing is embedded: each pair is the WordPiece ids of its two
+    sentences (``x`` of shape (n, 2, length), see
+    :func:`~dirkit.datasets._sts_b_tokens.pair_token_inputs`) and ``token_vectors`` holds the
+    pretrained vectors of the tokens used, so the engine trains the papers' BiLSTM pair encoder
+    end to end (CLI: ``--dataset-arg encoder=bilstm``). The substitution for the papers' GloVe
+    840B 300-d vectors is all-MiniLM-L6-v2's 384-d token embeddings with its own tokenizer.
 
     Parameters
     ----------
@@ -151,6 +168,12 @@ def load_sts_b_dir(
         Pair encoding: ``"pair"`` gives 1,536 features with the 384-d model.
     progress : bool, optional
         Progress bar while embedding (default: when stderr is a terminal).
+    encoder : {"frozen", "bilstm"}
+        ``"frozen"``: pair features of frozen sentence embeddings (an MLP is trained on them).
+        ``"bilstm"``: token ids for the end-to-end BiLSTM pair encoder (``features`` and
+        ``cache_dir`` are then unused; ``model`` names the tokenizer and token vectors).
+    max_tokens : int
+        With ``encoder="bilstm"``: WordPiece tokens kept per sentence.
 
     Returns
     -------
@@ -165,6 +188,8 @@ def load_sts_b_dir(
         raise ConfigError("sts-b-dir needs data_dir (the folder holding sts-b-dir/; CLI: --data-dir DIR).")
     folder = _find_folder(Path(data_dir))
     splits = {split: read_sts_b_split(folder / name) for split, name in STS_B_FILES.items()}
+    if encoder == "bilstm":
+        return _token_splits(splits, seed=seed, model=model, max_tokens=max_tokens, folder=folder)
     sentences = [text for first, second, _ in splits.values() for text in (*first, *second)]
     unique = list(dict.fromkeys(sentences))
     vectors = embed_sentences(unique, model=model, cache_dir=cache_dir, progress=progress)
@@ -194,4 +219,30 @@ def load_sts_b_dir(
             "folder": str(folder),
             "n_sentences": len(unique),
         },
+    )
+
+
+def _token_splits(
+    splits: dict[str, tuple[list[str], list[str], np.ndarray]],
+    *,
+    seed: int,
+    model: str,
+    max_tokens: int,
+    folder: Path,
+) -> DatasetSplits:
+    x, vectors, facts = pair_token_inputs(splits, model=model, max_tokens=max_tokens)
+    return DatasetSplits(
+        name="sts-b-dir",
+        x_train=x["train"],
+        y_train=splits["train"][2],
+        x_val=x["val"],
+        y_val=splits["val"][2],
+        x_test=x["test"],
+        y_test=splits["test"][2],
+        bin_width=0.1,
+        label_range=_LABEL_RANGE,
+        description=f"STS-B-DIR: {model} WordPiece token ids for a BiLSTM, similarity scores in [0, 5]",
+        info={"seed": seed, "model": model, "encoder": "bilstm", "max_tokens": max_tokens,
+              "folder": str(folder), **facts},
+        token_vectors=vectors,
     )

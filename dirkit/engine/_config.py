@@ -27,6 +27,8 @@ class TrainConfig:
         Hidden widths of the MLP backbone for vector inputs.
     feature_dim : int
         Width of the feature the heads (and FDS) read (the ResNet ends in a projection to it).
+        The BiLSTM's features are its pair features instead, ``8 * lstm_hidden`` wide, as in
+        Yang et al. 2021 (no projection).
     dropout : float
         MLP dropout.
     norm : {"batch", "layer"} or None
@@ -35,9 +37,11 @@ class TrainConfig:
         Validation metric that selects the checkpoint (``"mae"``; lower is better). Never test.
     device : str
         ``"cpu"`` or ``"cuda"``.
-    backbone : {"auto", "mlp", "resnet"}
-        ``"auto"``: a ResNet for images (inputs of shape (n, C, H, W)), an MLP for vectors
-        (n, d). ``"mlp"`` needs vectors; ``"resnet"`` needs images.
+    backbone : {"auto", "mlp", "resnet", "bilstm"}
+        ``"auto"``: the BiLSTM pair encoder for token inputs (a data set with
+        ``token_vectors``, e.g. ``sts-b-dir`` with ``encoder="bilstm"``), a ResNet for images
+        (inputs of shape (n, C, H, W)), an MLP for vectors (n, d). ``"mlp"`` needs vectors;
+        ``"resnet"`` needs images; ``"bilstm"`` needs token inputs.
     resnet_width : int
         Channels of the ResNet's first stage (stages ``width * (1, 2, 4, 8)``, ResNet-18 layout,
         ImageNet stem); 64 is ResNet-18, 16-32 trains quickly on a CPU at 32 px.
@@ -45,6 +49,13 @@ class TrainConfig:
         Augment training images: a random crop after zero padding by 1/8 of the image side (4 px
         at 32 px) and a random horizontal flip, drawn per sample and epoch from the run's seed.
         Never applied at evaluation; ignored for vector inputs.
+    lstm_hidden, lstm_layers : int
+        Width per direction and depth of the BiLSTM pair encoder (token inputs only). Yang et
+        al.'s code uses 1500 and 2; the defaults, 300 and 1, train on a CPU.
+    lstm_dropout : float
+        Dropout of the BiLSTM on the word vectors and the LSTM outputs (0.2, their value).
+    train_embeddings : bool
+        Fine-tune the pretrained word vectors; their code keeps them frozen (the default).
     """
 
     epochs: int = 30
@@ -57,9 +68,13 @@ class TrainConfig:
     norm: Literal["batch", "layer"] | None = "batch"
     monitor: str = "mae"
     device: str = "cpu"
-    backbone: Literal["auto", "mlp", "resnet"] = "auto"
+    backbone: Literal["auto", "mlp", "resnet", "bilstm"] = "auto"
     resnet_width: int = 32
     augment: bool = True
+    lstm_hidden: int = 300
+    lstm_layers: int = 1
+    lstm_dropout: float = 0.2
+    train_embeddings: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

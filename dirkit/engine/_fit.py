@@ -26,7 +26,7 @@ from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.labels import UniformBinner
 from dirkit.methods._plan import LabelContext, Stage, TrainingPlan, parameters_of
 from dirkit.methods._scaling import ImageNormalize, Standardize
-from dirkit.nn import FDS, MLP, DIRModel, DIROutput, ResNet
+from dirkit.nn import FDS, MLP, BiLSTMPairEncoder, DIRModel, DIROutput, ResNet
 
 __all__ = ["FittedMethod", "fit_plan"]
 
@@ -136,19 +136,38 @@ def _training_set(plan: TrainingPlan, data: DatasetSplits, seed: int) -> tuple[n
     return np.asarray(x, dtype=np.float32), y
 
 
-def _backbone_kind(x: np.ndarray, config: TrainConfig) -> str:
-    if config.backbone not in ("auto", "mlp", "resnet"):
-        raise ConfigError(f"TrainConfig.backbone must be 'auto', 'mlp' or 'resnet'; got {config.backbone!r}.")
-    kind = config.backbone if config.backbone != "auto" else ("resnet" if x.ndim == 4 else "mlp")
-    if (kind == "resnet") != (x.ndim == 4) or x.ndim not in (2, 4):
+_BACKBONE_KINDS = ("auto", "mlp", "resnet", "bilstm")
+
+
+def _backbone_kind(x: np.ndarray, config: TrainConfig, tokens: bool = False) -> str:
+    if config.backbone not in _BACKBONE_KINDS:
+        raise ConfigError(f"TrainConfig.backbone must be one of {_BACKBONE_KINDS}; got {config.backbone!r}.")
+    kind = config.backbone
+    if kind == "auto":
+        kind = "bilstm" if tokens else ("resnet" if x.ndim == 4 else "mlp")
+    if kind == "bilstm" and not tokens:
+        raise ConfigError(
+            "backbone 'bilstm' needs token inputs (a data set with token_vectors), e.g. "
+            "--dataset sts-b-dir --dataset-arg encoder=bilstm."
+        )
+    if kind != "bilstm" and tokens:
+        raise ConfigError(
+            f"backbone {kind!r} cannot read token ids; use 'auto' or 'bilstm' for this data set."
+        )
+    if kind != "bilstm" and ((kind == "resnet") != (x.ndim == 4) or x.ndim not in (2, 4)):
         need = "images of shape (n, C, H, W)" if kind == "resnet" else "vectors of shape (n, d)"
         raise ShapeError(f"backbone {kind!r} needs {need}; the training inputs have shape {x.shape}.")
     return kind
 
 
-def build_backbone(x: np.ndarray, config: TrainConfig) -> nn.Module:
-    """``Standardize + MLP`` for vectors, ``ImageNormalize + ResNet`` for images (``config.backbone``)."""
-    if _backbone_kind(x, config) == "mlp":
+def build_backbone(x: np.ndarray, config: TrainConfig, token_vectors: np.ndarray | None = None) -> nn.Module:
+    """``Standardize + MLP`` for vectors, ``ImageNormalize + ResNet`` for images, the BiLSTM pair
+    encoder for token ids into ``token_vectors`` (``config.backbone``)."""
+    kind = _backbone_kind(x, config, tokens=token_vectors is not None)
+    if kind == "bilstm" and token_vectors is not None:
+        return BiLSTMPairEncoder(token_vectors, hidden=config.lstm_hidden, layers=config.lstm_layers,
+                                 dropout=config.lstm_dropout, train_embeddings=config.train_embeddings)
+    if kind == "mlp":
         return nn.Sequential(
             Standardize(x),
             MLP(int(np.prod(x.shape[1:])), hidden=config.hidden, feature_dim=config.feature_dim,
@@ -170,9 +189,10 @@ def _augmenter(x: np.ndarray, config: TrainConfig, seed: int) -> RandomCropFlip 
 
 def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
     """Backbone (:func:`build_backbone`), optional FDS, and the plan's head(s)."""
-    backbone = build_backbone(context.x_train, config)
-    fds = FDS(config.feature_dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
-    model = DIRModel(backbone, plan.head.build(config.feature_dim, context), fds=fds)
+    backbone = build_backbone(context.x_train, config, context.data.token_vectors)
+    dim = int(getattr(backbone, "feature_dim", config.feature_dim))  # the BiLSTM sets its own
+    fds = FDS(dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
+    model = DIRModel(backbone, plan.head.build(dim, context), fds=fds)
     if plan.extra_modules:
         model.add_module("extra_modules", nn.ModuleDict(
             {name: spec.build(context) for name, spec in plan.extra_modules.items()}

@@ -7,6 +7,7 @@ heads and the HCA functions in :mod:`dirkit.nn.heads`; the most used names are r
 from dirkit.nn import backbones, heads
 from dirkit.nn._fds import FDS
 from dirkit.nn._model import DIRModel, DIROutput
+from dirkit.nn.backbones._bilstm import BiLSTMPairEncoder
 from dirkit.nn.backbones._mlp import MLP
 from dirkit.nn.backbones._resnet import ResNet
 from dirkit.nn.heads._classification import ClassificationHead
@@ -23,6 +24,7 @@ from dirkit.nn.heads._regression import RegressionHead
 __all__ = [
     "FDS",
     "MLP",
+    "BiLSTMPairEncoder",
     "ClassificationHead",
     "DIRModel",
     "DIROutput",

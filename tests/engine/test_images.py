@@ -112,7 +112,7 @@ def test_backbone_choice_must_fit_the_inputs() -> None:
         fit_method(DATA, "vanilla", train_config=TrainConfig(epochs=1, backbone="mlp"))
     with pytest.raises(ShapeError, match="backbone 'resnet' needs images"):
         fit_method(vectors, "vanilla", train_config=TrainConfig(epochs=1, backbone="resnet"))
-    with pytest.raises(ConfigError, match="'auto', 'mlp' or 'resnet'"):
+    with pytest.raises(ConfigError, match="'auto', 'mlp', 'resnet', 'bilstm'"):
         fit_method(vectors, "vanilla", train_config=TrainConfig(epochs=1, backbone="vit"))  # type: ignore[arg-type]
     fitted = fit_method(vectors, "vanilla", train_config=TrainConfig(epochs=1, backbone="mlp", hidden=(8,)))
     assert isinstance(fitted.model.backbone[0], Standardize)
