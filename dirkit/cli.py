@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from dirkit.bench import (
     write_report,
 )
 from dirkit.engine import TrainConfig, check_method_spec, run_experiment
-from dirkit.exceptions import ConfigError, DirkitError
+from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
 __all__ = ["build_parser", "main", "parse_assignments", "train_config_from"]
 
@@ -323,6 +324,24 @@ def _report(args: argparse.Namespace, command: list[str]) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dirkit_warnings_as_lines(command: str) -> Iterator[None]:
+    """Print dirkit's warnings as ``dirkit COMMAND: warning: ...`` lines (other warnings unchanged)."""
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, DirkitWarning):
+            print(f"dirkit {command}: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dirkit`` command with ``argv`` (default ``sys.argv[1:]``) and return its exit status.
 
@@ -336,7 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help exits 0, usage errors 2
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
-        return int(args.handler(args, ["dirkit", *argv]))
+        with _dirkit_warnings_as_lines(args.command):
+            return int(args.handler(args, ["dirkit", *argv]))
     except ConfigError as error:
         print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
         return 2

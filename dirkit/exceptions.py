@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "DataNotFoundError",
+    "DegenerateFitWarning",
     "DirkitError",
     "DirkitWarning",
     "LabelError",
@@ -57,3 +58,7 @@ class DirkitWarning(UserWarning):
 
 class LabelRangeWarning(DirkitWarning):
     """Labels fell outside a fitted range and were clipped into the end bins."""
+
+
+class DegenerateFitWarning(DirkitWarning):
+    """A trained model predicts (nearly) one value for every input: the fit collapsed."""

@@ -169,3 +169,15 @@ def test_bench_records_train_args(tmp_path):
     record = json.loads((tmp_path / "results.json").read_text())["records"][0]
     assert record["config"]["train"]["hidden"] == [32]
     assert record["config"]["train"]["weight_decay"] == 0
+
+
+def test_dirkit_warnings_print_as_one_line(capsys):
+    import warnings
+
+    from dirkit.cli import _dirkit_warnings_as_lines
+    from dirkit.exceptions import DegenerateFitWarning
+
+    with _dirkit_warnings_as_lines("train"), warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("collapsed; fix: rescale", DegenerateFitWarning, stacklevel=1)
+    assert capsys.readouterr().err == "dirkit train: warning: collapsed; fix: rescale\n"

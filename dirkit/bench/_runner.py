@@ -143,11 +143,18 @@ def _settings(train_config: TrainConfig, kwargs: Mapping[str, object], overrides
     return to_json({"train_config": train_config.to_dict(), "dataset_kwargs": kwargs, "overrides": overrides})
 
 
+#: Training fields whose default changed after records were saved without them: the value that
+#: reproduces what those records ran (a record without the field did not run the new default).
+_EARLIER_BEHAVIOUR: dict[str, Any] = {"regression_units": "label"}
+
+
 def _with_current_defaults(saved: Any) -> Any:
     """Saved settings with training fields added to :class:`TrainConfig` since then filled in.
 
     A field added later takes a default that keeps the earlier behaviour, so an older record
-    still matches the same command run today.
+    still matches the same command run today; a field whose default changed when it was added
+    (:data:`_EARLIER_BEHAVIOUR`) takes the value the older record ran with, so it no longer
+    matches a run under the new default.
 
     Examples
     --------
@@ -157,7 +164,7 @@ def _with_current_defaults(saved: Any) -> Any:
     """
     if not isinstance(saved, dict) or not isinstance(saved.get("train_config"), dict):
         return saved
-    defaults = to_json(TrainConfig().to_dict())
+    defaults = {**to_json(TrainConfig().to_dict()), **_EARLIER_BEHAVIOUR}
     return {**saved, "train_config": {**defaults, **saved["train_config"]}}
 
 

@@ -45,6 +45,15 @@ class TrainConfig:
         Augment training images: a random crop after zero padding by 1/8 of the image side (4 px
         at 32 px) and a random horizontal flip, drawn per sample and epoch from the run's seed.
         Never applied at evaluation; ignored for vector inputs.
+    regression_units : {"standardised", "label"}
+        Units of the regression loss of the regression heads (plain regression and every
+        re-weighting, resampling and regulariser composed with it). ``"standardised"`` (default)
+        computes it on ``(y - mean) / std`` of the training labels, so its scale, and its balance
+        against weight decay, does not depend on the target's units: in label units a target of
+        std 1e-4 gives an MSE of 1e-8 whose gradients weight decay outweighs, and the model
+        collapses to a constant. ``"label"`` computes it in label units (dirkit before 0.2).
+        Losses whose parameters are in label units (Focal-R's ``beta``, Balanced MSE's
+        ``sigma``) always see label units. Predictions are in label units either way.
     """
 
     epochs: int = 30
@@ -60,6 +69,7 @@ class TrainConfig:
     backbone: Literal["auto", "mlp", "resnet"] = "auto"
     resnet_width: int = 32
     augment: bool = True
+    regression_units: Literal["standardised", "label"] = "standardised"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

@@ -222,9 +222,15 @@ def fit_plan(
     weights in every stage. ``select_on_val=False`` never reads the validation split: every stage
     keeps its last epoch.
     """
+    if config.regression_units not in ("standardised", "label"):
+        raise ConfigError(
+            "TrainConfig.regression_units must be 'standardised' or 'label'; "
+            f"got {config.regression_units!r}."
+        )
     x_train, y_train = _training_set(plan, data, seed)
     binner = UniformBinner(width=data.bin_width, range=data.label_range).fit(y_train)
-    context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed)
+    context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed,
+                           regression_units=config.regression_units)
     extras = plan.head.prepare(context)
     main_weights = plan.weights if plan.main_weights is None else plan.main_weights
     weights = _sample_weights(main_weights, plan, extras, context, sample_weight)
