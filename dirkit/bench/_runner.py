@@ -21,9 +21,9 @@ from dirkit.bench._record import make_record, save_labels, save_predictions
 from dirkit.bench._store import (
     RESULTS_FILE,
     load_records,
+    merge_records,
     predictions_path,
     record_key,
-    save_records,
     to_json,
 )
 from dirkit.datasets import DatasetSplits
@@ -202,11 +202,13 @@ def run_benchmark(
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
-    Each data set is loaded once per seed. After every run its record is appended to
-    ``results.json`` (rewritten atomically), its predictions go to ``predictions/`` and the
-    training labels of each (dataset, seed) to ``labels/``, so an interrupt loses at most the
-    run in progress and calling again with the same arguments runs only what is missing. A
-    line per finished run goes to the ``dirkit.bench._runner`` logger at INFO level.
+    Each data set is loaded once per seed. After every run its record is merged into
+    ``results.json`` (re-read and rewritten atomically under a cross-process lock, so
+    benchmarks running concurrently on one folder keep each other's records), its predictions
+    go to ``predictions/`` and the training labels of each (dataset, seed) to ``labels/``, so
+    an interrupt loses at most the run in progress and calling again with the same arguments
+    runs only what is missing. A line per finished run goes to the ``dirkit.bench._runner``
+    logger at INFO level.
 
     Parameters
     ----------
@@ -308,9 +310,8 @@ def run_benchmark(
                     machine=machine,
                 )
                 record.update(dataset=dataset, method=method, seed=seed)
-                all_records.append(record)
                 done[(dataset, method, seed)] = record
-                save_records(out_dir, all_records)
+                merge_records(out_dir, [record])  # keeps what concurrent runs saved meanwhile
                 if checkpoint_dir is not None:
                     shutil.rmtree(checkpoint_dir, ignore_errors=True)
                 n_finished += 1
