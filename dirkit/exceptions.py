@@ -8,6 +8,7 @@ type a caller would expect (``ValueError``, ``KeyError``, ``AttributeError``), s
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointError",
     "ConfigError",
     "DataNotFoundError",
     "DegenerateFitWarning",
@@ -17,6 +18,7 @@ __all__ = [
     "LabelRangeWarning",
     "NotFittedError",
     "ShapeError",
+    "StaleCheckpointWarning",
     "UnknownNameError",
 ]
 
@@ -52,6 +54,10 @@ class NotFittedError(DirkitError, AttributeError):
     """An estimator, binner or weighting was used before ``fit``."""
 
 
+class CheckpointError(DirkitError, RuntimeError):
+    """A checkpoint file cannot be loaded safely (corrupt, truncated, or not a dirkit checkpoint)."""
+
+
 class DirkitWarning(UserWarning):
     """Base class of the warnings dirkit emits."""
 
@@ -62,3 +68,7 @@ class LabelRangeWarning(DirkitWarning):
 
 class DegenerateFitWarning(DirkitWarning):
     """A trained model predicts (nearly) one value for every input: the fit collapsed."""
+
+
+class StaleCheckpointWarning(DirkitWarning):
+    """A checkpoint made with other settings (or other code) was discarded instead of resumed."""
