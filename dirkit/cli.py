@@ -102,6 +102,16 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _seed(text: str) -> int:
+    value = int(text)  # a ValueError: argparse's "invalid int value", or _csv's "invalid list"
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"seed {text} out of range; seeds are integers in 0..{2**32 - 1}")
+    return value
+
+
+_seed.__name__ = "int"  # argparse names the type in "invalid int value: 'a'"
+
+
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("training (defaults: dirkit.engine.TrainConfig)")
     group.add_argument("--epochs", type=_positive(int), help="epochs of the main stage")
@@ -136,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one method on one data set and print its shot table")
     train.add_argument("--dataset", required=True, help="registered data set name")
     train.add_argument("--method", required=True, help="method spec, e.g. vanilla or sqinv+lds+fds")
-    train.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     train.add_argument("--out", type=Path, help=f"folder to write {RESULTS_FILE} and results.md into")
     _add_training_options(train)
     train.set_defaults(handler=_train)
@@ -152,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--methods", required=True, type=_csv(str), help="method specs, comma-separated")
     bench.add_argument(
-        "--seeds", type=_csv(int), default=[0, 1, 2], help="seeds, comma-separated (default 0,1,2)"
+        "--seeds", type=_csv(_seed), default=[0, 1, 2], help="seeds, comma-separated (default 0,1,2)"
     )
     bench.add_argument("--out", type=Path, required=True, help="output folder (rerun to resume)")
     bench.add_argument("--checkpoints", action="store_true", help="checkpoint every epoch; resume mid-run")
@@ -187,7 +197,7 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
     Examples
     --------
     >>> train_config_from({"resnet_width": 64, "hidden": [512, 256]}, epochs=5, lr=None)  # doctest: +ELLIPSIS
-    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True)
+    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True, ...)
     """
     defaults = TrainConfig()
     fields = [f.name for f in dataclasses.fields(TrainConfig)]

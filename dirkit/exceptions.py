@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "CheckpointError",
     "ConfigError",
+    "DataFormatError",
     "DataNotFoundError",
     "DegenerateFitWarning",
     "DirkitError",
@@ -40,6 +41,10 @@ class UnknownNameError(ConfigError, KeyError):
 
 class DataNotFoundError(DirkitError, FileNotFoundError):
     """A data set's files are not where they were looked for (the message names the expected files)."""
+
+
+class DataFormatError(DirkitError, ValueError):
+    """A data file is malformed: empty, ragged, truncated or not in the format its name says."""
 
 
 class LabelError(DirkitError, ValueError):

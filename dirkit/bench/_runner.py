@@ -39,6 +39,9 @@ Overrides = Mapping[str, Mapping[str, object]]
 
 logger = logging.getLogger(__name__)
 
+MAX_SEED = 2**32 - 1
+"""The largest seed: NumPy's and torch's generators take seeds below 2**32 here."""
+
 
 @dataclass(frozen=True)
 class BenchmarkRun:
@@ -83,8 +86,9 @@ def _check_inputs(
     _check_names("method", methods)
     _check_names("seed", seeds)
     bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
+    bad_seeds += [s for s in seeds if s not in bad_seeds and s > MAX_SEED]
     if bad_seeds:
-        raise ConfigError(f"seeds must be integers >= 0; got {bad_seeds}.")
+        raise ConfigError(f"seeds must be integers >= 0 and <= {MAX_SEED}; got {bad_seeds}.")
     for name in datasets:
         DATASETS.get(name)  # unknown names raise with the list of known data sets
     stray = sorted(set(dataset_kwargs) - set(datasets))
@@ -110,6 +114,23 @@ def _accepts(func: Callable[..., Any], name: str) -> bool:
     return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
+def _check_loader_arguments(name: str, loader: Callable[..., Any], arguments: Mapping[str, object]) -> None:
+    """Refuse loader arguments the loader does not take, listing those it does."""
+    try:
+        parameters = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    valid = [p.name for p in parameters if p.name not in ("seed", "data_dir")]
+    unknown = sorted(set(arguments) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"Data set {name!r} takes no argument {', '.join(map(repr, unknown))}; "
+            f"valid --dataset-arg keys: {', '.join(valid) or 'none'}."
+        )
+
+
 def load_dataset(
     name: str, seed: int, data_dir: Path | None = None, kwargs: Mapping[str, object] | None = None
 ) -> DatasetSplits:
@@ -122,6 +143,7 @@ def load_dataset(
     """
     loader = DATASETS.get(name)
     arguments = dict(kwargs or {})
+    _check_loader_arguments(name, loader, arguments)
     if data_dir is not None and _accepts(loader, "data_dir"):
         arguments["data_dir"] = Path(data_dir)
     return loader(seed=seed, **arguments)
@@ -257,7 +279,16 @@ def run_benchmark(
         for method in methods:
             check_method_spec(method)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(
+            f"The output folder {out_dir} is an existing file; name a folder (created if needed)."
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
+        ) from None
 
     def settings_of(dataset: str, method: str) -> Any:
         own = {k: v for k, v in overrides.items() if k in _components(method)}
