@@ -236,9 +236,7 @@ def check_labels(
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
-            raise LabelError(
-                f"{name} must hold numbers; got dtype {arr.dtype} (first value {arr.flat[0]!r})."
-            ) from None
+            raise LabelError(f"{name} must hold numbers; {_first_non_number(arr)}.") from None
     arr = arr.astype(np.float64, copy=False)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -282,3 +280,13 @@ def check_is_fitted(obj: object, attributes: Sequence[str]) -> None:
             f"This {type(obj).__name__} instance is not fitted yet. Call 'fit' with "
             "appropriate arguments before using this object."
         )
+
+
+def _first_non_number(arr: np.ndarray) -> str:
+    """``"got 'abc' at index 3 (dtype object)"``: the first value that is not a number (0-based)."""
+    for index, value in enumerate(arr.flat):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return f"got {value!r} at index {index} (dtype {arr.dtype})"
+    return f"got dtype {arr.dtype}"  # pragma: no cover - astype failed, so some value is not a number

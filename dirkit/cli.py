@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from dirkit.bench import (
     write_report,
 )
 from dirkit.engine import TrainConfig, check_method_spec, run_experiment
-from dirkit.exceptions import ConfigError, DirkitError
+from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
 __all__ = ["build_parser", "main", "parse_assignments", "train_config_from"]
 
@@ -101,6 +102,16 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _seed(text: str) -> int:
+    value = int(text)  # a ValueError: argparse's "invalid int value", or _csv's "invalid list"
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"seed {text} out of range; seeds are integers in 0..{2**32 - 1}")
+    return value
+
+
+_seed.__name__ = "int"  # argparse names the type in "invalid int value: 'a'"
+
+
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("training (defaults: dirkit.engine.TrainConfig)")
     group.add_argument("--epochs", type=_positive(int), help="epochs of the main stage")
@@ -135,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one method on one data set and print its shot table")
     train.add_argument("--dataset", required=True, help="registered data set name")
     train.add_argument("--method", required=True, help="method spec, e.g. vanilla or sqinv+lds+fds")
-    train.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     train.add_argument("--out", type=Path, help=f"folder to write {RESULTS_FILE} and results.md into")
     _add_training_options(train)
     train.set_defaults(handler=_train)
@@ -151,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--methods", required=True, type=_csv(str), help="method specs, comma-separated")
     bench.add_argument(
-        "--seeds", type=_csv(int), default=[0, 1, 2], help="seeds, comma-separated (default 0,1,2)"
+        "--seeds", type=_csv(_seed), default=[0, 1, 2], help="seeds, comma-separated (default 0,1,2)"
     )
     bench.add_argument("--out", type=Path, required=True, help="output folder (rerun to resume)")
     bench.add_argument("--checkpoints", action="store_true", help="checkpoint every epoch; resume mid-run")
@@ -323,6 +334,24 @@ def _report(args: argparse.Namespace, command: list[str]) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dirkit_warnings_as_lines(command: str) -> Iterator[None]:
+    """Print dirkit's warnings as ``dirkit COMMAND: warning: ...`` lines (other warnings unchanged)."""
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, DirkitWarning):
+            print(f"dirkit {command}: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dirkit`` command with ``argv`` (default ``sys.argv[1:]``) and return its exit status.
 
@@ -336,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help exits 0, usage errors 2
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
-        return int(args.handler(args, ["dirkit", *argv]))
+        with _dirkit_warnings_as_lines(args.command):
+            return int(args.handler(args, ["dirkit", *argv]))
     except ConfigError as error:
         print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -8,14 +8,18 @@ type a caller would expect (``ValueError``, ``KeyError``, ``AttributeError``), s
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointError",
     "ConfigError",
+    "DataFormatError",
     "DataNotFoundError",
+    "DegenerateFitWarning",
     "DirkitError",
     "DirkitWarning",
     "LabelError",
     "LabelRangeWarning",
     "NotFittedError",
     "ShapeError",
+    "StaleCheckpointWarning",
     "UnknownNameError",
 ]
 
@@ -39,6 +43,10 @@ class DataNotFoundError(DirkitError, FileNotFoundError):
     """A data set's files are not where they were looked for (the message names the expected files)."""
 
 
+class DataFormatError(DirkitError, ValueError):
+    """A data file is malformed: empty, ragged, truncated or not in the format its name says."""
+
+
 class LabelError(DirkitError, ValueError):
     """Labels are unusable as given: NaN or infinite values, wrong shape, empty, or out of range."""
 
@@ -51,9 +59,21 @@ class NotFittedError(DirkitError, AttributeError):
     """An estimator, binner or weighting was used before ``fit``."""
 
 
+class CheckpointError(DirkitError, RuntimeError):
+    """A checkpoint file cannot be loaded safely (corrupt, truncated, or not a dirkit checkpoint)."""
+
+
 class DirkitWarning(UserWarning):
     """Base class of the warnings dirkit emits."""
 
 
 class LabelRangeWarning(DirkitWarning):
     """Labels fell outside a fitted range and were clipped into the end bins."""
+
+
+class DegenerateFitWarning(DirkitWarning):
+    """A trained model predicts (nearly) one value for every input: the fit collapsed."""
+
+
+class StaleCheckpointWarning(DirkitWarning):
+    """A checkpoint made with other settings (or other code) was discarded instead of resumed."""

@@ -21,9 +21,9 @@ from dirkit.bench._record import make_record, save_labels, save_predictions
 from dirkit.bench._store import (
     RESULTS_FILE,
     load_records,
+    merge_records,
     predictions_path,
     record_key,
-    save_records,
     to_json,
 )
 from dirkit.datasets import DatasetSplits
@@ -38,6 +38,9 @@ RunFn = Callable[..., RunResult]
 Overrides = Mapping[str, Mapping[str, object]]
 
 logger = logging.getLogger(__name__)
+
+MAX_SEED = 2**32 - 1
+"""The largest seed: NumPy's and torch's generators take seeds below 2**32 here."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,9 @@ def _check_inputs(
     _check_names("method", methods)
     _check_names("seed", seeds)
     bad_seeds = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
+    bad_seeds += [s for s in seeds if s not in bad_seeds and s > MAX_SEED]
     if bad_seeds:
-        raise ConfigError(f"seeds must be integers >= 0; got {bad_seeds}.")
+        raise ConfigError(f"seeds must be integers >= 0 and <= {MAX_SEED}; got {bad_seeds}.")
     for name in datasets:
         DATASETS.get(name)  # unknown names raise with the list of known data sets
     stray = sorted(set(dataset_kwargs) - set(datasets))
@@ -110,6 +114,23 @@ def _accepts(func: Callable[..., Any], name: str) -> bool:
     return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
+def _check_loader_arguments(name: str, loader: Callable[..., Any], arguments: Mapping[str, object]) -> None:
+    """Refuse loader arguments the loader does not take, listing those it does."""
+    try:
+        parameters = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    valid = [p.name for p in parameters if p.name not in ("seed", "data_dir")]
+    unknown = sorted(set(arguments) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"Data set {name!r} takes no argument {', '.join(map(repr, unknown))}; "
+            f"valid --dataset-arg keys: {', '.join(valid) or 'none'}."
+        )
+
+
 def load_dataset(
     name: str, seed: int, data_dir: Path | None = None, kwargs: Mapping[str, object] | None = None
 ) -> DatasetSplits:
@@ -122,6 +143,7 @@ def load_dataset(
     """
     loader = DATASETS.get(name)
     arguments = dict(kwargs or {})
+    _check_loader_arguments(name, loader, arguments)
     if data_dir is not None and _accepts(loader, "data_dir"):
         arguments["data_dir"] = Path(data_dir)
     return loader(seed=seed, **arguments)
@@ -143,11 +165,18 @@ def _settings(train_config: TrainConfig, kwargs: Mapping[str, object], overrides
     return to_json({"train_config": train_config.to_dict(), "dataset_kwargs": kwargs, "overrides": overrides})
 
 
+#: Training fields whose default changed after records were saved without them: the value that
+#: reproduces what those records ran (a record without the field did not run the new default).
+_EARLIER_BEHAVIOUR: dict[str, Any] = {"regression_units": "label"}
+
+
 def _with_current_defaults(saved: Any) -> Any:
     """Saved settings with training fields added to :class:`TrainConfig` since then filled in.
 
     A field added later takes a default that keeps the earlier behaviour, so an older record
-    still matches the same command run today.
+    still matches the same command run today; a field whose default changed when it was added
+    (:data:`_EARLIER_BEHAVIOUR`) takes the value the older record ran with, so it no longer
+    matches a run under the new default.
 
     Examples
     --------
@@ -157,7 +186,7 @@ def _with_current_defaults(saved: Any) -> Any:
     """
     if not isinstance(saved, dict) or not isinstance(saved.get("train_config"), dict):
         return saved
-    defaults = to_json(TrainConfig().to_dict())
+    defaults = {**to_json(TrainConfig().to_dict()), **_EARLIER_BEHAVIOUR}
     return {**saved, "train_config": {**defaults, **saved["train_config"]}}
 
 
@@ -195,11 +224,13 @@ def run_benchmark(
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
-    Each data set is loaded once per seed. After every run its record is appended to
-    ``results.json`` (rewritten atomically), its predictions go to ``predictions/`` and the
-    training labels of each (dataset, seed) to ``labels/``, so an interrupt loses at most the
-    run in progress and calling again with the same arguments runs only what is missing. A
-    line per finished run goes to the ``dirkit.bench._runner`` logger at INFO level.
+    Each data set is loaded once per seed. After every run its record is merged into
+    ``results.json`` (re-read and rewritten atomically under a cross-process lock, so
+    benchmarks running concurrently on one folder keep each other's records), its predictions
+    go to ``predictions/`` and the training labels of each (dataset, seed) to ``labels/``, so
+    an interrupt loses at most the run in progress and calling again with the same arguments
+    runs only what is missing. A line per finished run goes to the ``dirkit.bench._runner``
+    logger at INFO level.
 
     Parameters
     ----------
@@ -248,7 +279,16 @@ def run_benchmark(
         for method in methods:
             check_method_spec(method)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(
+            f"The output folder {out_dir} is an existing file; name a folder (created if needed)."
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
+        ) from None
 
     def settings_of(dataset: str, method: str) -> Any:
         own = {k: v for k, v in overrides.items() if k in _components(method)}
@@ -301,9 +341,8 @@ def run_benchmark(
                     machine=machine,
                 )
                 record.update(dataset=dataset, method=method, seed=seed)
-                all_records.append(record)
                 done[(dataset, method, seed)] = record
-                save_records(out_dir, all_records)
+                merge_records(out_dir, [record])  # keeps what concurrent runs saved meanwhile
                 if checkpoint_dir is not None:
                     shutil.rmtree(checkpoint_dir, ignore_errors=True)
                 n_finished += 1

@@ -1,7 +1,9 @@
 """The benchmark's files: ``results.json`` (one record per run) and compact ``.npz`` arrays.
 
 Every write goes to a temporary file in the same folder and is moved into place with
-:func:`os.replace`, so a reader (or an interrupted run) only ever sees a complete file.
+:func:`os.replace`, so a reader (or an interrupted run) only ever sees a complete file. Writers
+of ``results.json`` hold a cross-process lock (``.results.json.lock``) and :func:`merge_records`
+re-reads the file under it, so concurrent benchmarks on one folder lose no record.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from dirkit.bench._lock import file_lock
 from dirkit.exceptions import ConfigError
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "atomic_write",
     "labels_path",
     "load_records",
+    "merge_records",
     "predictions_path",
     "record_key",
     "safe_name",
@@ -111,8 +115,50 @@ def load_records(out_dir: Path) -> list[dict[str, Any]]:
     return list(content["records"])
 
 
+def _lock_path(out_dir: Path) -> Path:
+    return Path(out_dir) / f".{RESULTS_FILE}.lock"
+
+
+def _remove_orphans(out_dir: Path) -> None:
+    """Delete temporary ``results.json`` files left by killed writers (call under the lock)."""
+    for orphan in Path(out_dir).glob(f".{RESULTS_FILE}.*.tmp"):
+        orphan.unlink(missing_ok=True)
+
+
+def _write_records(out_dir: Path, records: list[dict[str, Any]]) -> Path:
+    path = Path(out_dir) / RESULTS_FILE
+    text = json.dumps({"records": to_json(records)}, indent=1, allow_nan=False)
+    _remove_orphans(out_dir)
+    atomic_write(path, lambda file: file.write(text + "\n"), mode="w")
+    return path
+
+
+def merge_records(out_dir: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``records`` to ``out_dir/results.json`` and return every record the file now holds.
+
+    Under the folder's cross-process lock, the file is read again, each given record replaces
+    the saved one with its :func:`record_key` (or is appended), and the result is written
+    atomically; records other processes saved meanwhile are kept.
+
+    Examples
+    --------
+    >>> from tempfile import mkdtemp
+    >>> folder = Path(mkdtemp())
+    >>> _ = merge_records(folder, [{"dataset": "d", "method": "a", "seed": 0}])
+    >>> [r["method"] for r in merge_records(folder, [{"dataset": "d", "method": "b", "seed": 0}])]
+    ['a', 'b']
+    """
+    with file_lock(_lock_path(out_dir)):
+        merged = {record_key(r): r for r in load_records(out_dir)}
+        merged.update((record_key(r), r) for r in records)
+        _write_records(out_dir, list(merged.values()))
+    return list(merged.values())
+
+
 def save_records(out_dir: Path, records: list[dict[str, Any]]) -> Path:
     """Write ``{"records": records}`` to ``out_dir/results.json`` atomically; return the path.
+
+    Replaces whatever the file held (under the folder's lock); :func:`merge_records` adds to it.
 
     Examples
     --------
@@ -122,10 +168,8 @@ def save_records(out_dir: Path, records: list[dict[str, Any]]) -> Path:
     >>> load_records(folder)
     [{'dataset': 'd', 'method': 'm', 'seed': 0, 'mae': None}]
     """
-    path = Path(out_dir) / RESULTS_FILE
-    text = json.dumps({"records": to_json(records)}, indent=1, allow_nan=False)
-    atomic_write(path, lambda file: file.write(text + "\n"), mode="w")
-    return path
+    with file_lock(_lock_path(out_dir)):
+        return _write_records(out_dir, records)
 
 
 def safe_name(name: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from dirkit.exceptions import ConfigError, DataNotFoundError
+from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError
 
 __all__ = ["TABLE_SUFFIXES", "encode_features", "read_table", "select_columns"]
 
@@ -63,10 +63,19 @@ def read_table(path: Path | str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as archive:
             return {key: np.asarray(archive[key]) for key in archive.files}
     pandas = _import_pandas(f"{kind.upper()} files")
-    if kind == "parquet":
-        frame = pandas.read_parquet(path)
-    else:
-        frame = pandas.read_csv(path, sep="\t" if path.name.lower().endswith(".tsv") else ",")
+    try:
+        if kind == "parquet":
+            frame = pandas.read_parquet(path)
+        else:
+            frame = pandas.read_csv(path, sep="\t" if path.name.lower().endswith(".tsv") else ",")
+    except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataFormatError(
+            f"{path} is not a readable {kind.upper()} table ({reason}); give a file with a header row "
+            "and one value per column in every row."
+        ) from None
+    if frame.empty:
+        raise DataFormatError(f"{path} has no data rows; give a table with a header and at least one row.")
     return {str(column): frame[column].to_numpy() for column in frame.columns}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import torch
 from dirkit.datasets._batches import SampleTable
 from dirkit.engine._distributed import rank
 from dirkit.engine._trainer import Trainer
-from dirkit.exceptions import ConfigError
+from dirkit.exceptions import CheckpointError, ConfigError, StaleCheckpointWarning
 from dirkit.nn import FDS
 
 __all__ = ["BestOnValidation", "EarlyStopping", "EpochCheckpoint", "FDSUpdate", "History"]
@@ -146,14 +147,26 @@ class History:
 class EpochCheckpoint:
     """Save the whole training state after every epoch; resume from it when ``fit`` starts.
 
-    The file holds the model, the optimiser, the epoch counter, the training time so far and the
-    state of every other callback that has ``state_dict``; it is written to a temporary file and
-    renamed, so an interrupted write never leaves a corrupt checkpoint. Only rank 0 writes.
+    The file holds the model, the optimiser, the epoch counter, the training time so far, the
+    state of every other callback that has ``state_dict`` and the run's ``settings``; it is
+    written to a temporary file and renamed, so an interrupted write never leaves a corrupt
+    checkpoint. Only rank 0 writes. It is read with ``torch.load(weights_only=True)``: tensors
+    and plain containers only, never arbitrary pickled objects, so a crafted file cannot run code.
 
     Parameters
     ----------
     path : str or Path
         The checkpoint file.
+    settings : dict, optional
+        Plain-JSON description of what the run depends on (training and method settings, data
+        set, seed, code version). A checkpoint saved with other settings, or without any, is
+        discarded with a :class:`~dirkit.exceptions.StaleCheckpointWarning` and training starts
+        afresh; None resumes any checkpoint.
+
+    Raises
+    ------
+    CheckpointError
+        When the file cannot be loaded safely (corrupt, truncated, or holding other objects).
 
     Attributes
     ----------
@@ -163,8 +176,9 @@ class EpochCheckpoint:
         Seconds of training before the resume, up to the checkpoint's last save (0 without one).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, settings: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
+        self.settings = settings
         self.resumed_from: int | None = None
         self.earlier_s = 0.0
         self._started = time.perf_counter()
@@ -173,7 +187,9 @@ class EpochCheckpoint:
         self._started = time.perf_counter()
         if not self.path.exists() or trainer.module is None or trainer.optimizer is None:
             return
-        state = torch.load(self.path, map_location="cpu", weights_only=False)
+        state = self._load()
+        if state is None:
+            return
         trainer.module.model.load_state_dict(state["model"])
         trainer.optimizer.load_state_dict(state["optimizer"])
         trainer.epoch, trainer.global_step = state["epoch"], state["global_step"]
@@ -185,10 +201,39 @@ class EpochCheckpoint:
         self.resumed_from = trainer.epoch
         self.earlier_s = float(state.get("elapsed_s", 0.0))
 
+    def _load(self) -> dict[str, Any] | None:
+        """The saved state, or None when it was made with other settings (then it is deleted)."""
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as error:  # UnpicklingError, truncated zip, ... : never run its code
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise CheckpointError(
+                f"Checkpoint {self.path} cannot be loaded safely ({type(error).__name__}: {reason[:200]}); "
+                "it is corrupt or not a dirkit checkpoint. Delete it to train this run from scratch."
+            ) from None
+        if not isinstance(state, dict) or "model" not in state:
+            raise CheckpointError(
+                f"Checkpoint {self.path} is not a dirkit training checkpoint; "
+                "delete it to train from scratch."
+            )
+        if self.settings is not None and state.get("settings") != self.settings:
+            changed = _changed_keys(state.get("settings"), self.settings)
+            warnings.warn(
+                f"Discarding checkpoint {self.path}: it was saved with other settings "
+                f"({', '.join(changed) or 'none recorded'}); training this stage from scratch.",
+                StaleCheckpointWarning,
+                stacklevel=3,
+            )
+            if rank() == 0:
+                self.path.unlink(missing_ok=True)
+            return None
+        return dict(state)
+
     def on_epoch_end(self, trainer: Trainer) -> None:
         if rank() != 0 or trainer.module is None or trainer.optimizer is None:
             return
         state = {
+            "settings": self.settings,
             "model": trainer.module.model.state_dict(),
             "optimizer": trainer.optimizer.state_dict(),
             "epoch": trainer.epoch,
@@ -205,3 +250,11 @@ class EpochCheckpoint:
         temporary = self.path.with_suffix(self.path.suffix + ".tmp")
         torch.save(state, temporary)
         os.replace(temporary, self.path)
+
+
+def _changed_keys(saved: Any, asked: Any, prefix: str = "") -> list[str]:
+    """Dotted names of the leaves where two plain-JSON values differ (``["train.lr"]``)."""
+    if isinstance(saved, dict) and isinstance(asked, dict):
+        return [change for key in dict.fromkeys([*saved, *asked])
+                for change in _changed_keys(saved.get(key), asked.get(key), f"{prefix}{key}.")]
+    return [] if saved == asked else [prefix.rstrip(".") or "settings"]

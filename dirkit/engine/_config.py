@@ -56,6 +56,15 @@ class TrainConfig:
         Dropout of the BiLSTM on the word vectors and the LSTM outputs (0.2, their value).
     train_embeddings : bool
         Fine-tune the pretrained word vectors; their code keeps them frozen (the default).
+    regression_units : {"standardised", "label"}
+        Units of the regression loss of the regression heads (plain regression and every
+        re-weighting, resampling and regulariser composed with it). ``"standardised"`` (default)
+        computes it on ``(y - mean) / std`` of the training labels, so its scale, and its balance
+        against weight decay, does not depend on the target's units: in label units a target of
+        std 1e-4 gives an MSE of 1e-8 whose gradients weight decay outweighs, and the model
+        collapses to a constant. ``"label"`` computes it in label units (dirkit before 0.2).
+        Losses whose parameters are in label units (Focal-R's ``beta``, Balanced MSE's
+        ``sigma``) always see label units. Predictions are in label units either way.
     """
 
     epochs: int = 30
@@ -75,6 +84,7 @@ class TrainConfig:
     lstm_layers: int = 1
     lstm_dropout: float = 0.2
     train_embeddings: bool = False
+    regression_units: Literal["standardised", "label"] = "standardised"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +225,20 @@ def _main_stage(plan: TrainingPlan, frozen_backbone: bool) -> Stage:
     return Stage("main", "after", 1.0, trainable, lambda out, batch, p: p.main_loss(out, batch))
 
 
+def _checkpoint_settings(
+    plan: TrainingPlan, data: DatasetSplits, config: TrainConfig, seed: int, stage: str
+) -> dict[str, Any]:
+    """What a stage's checkpoint must have been made with to be resumed (plain JSON)."""
+    from dirkit import __version__
+    from dirkit.bench._provenance import git_commit  # the engine does not depend on bench otherwise
+
+    settings = {"train": config.to_dict(), "methods": plan.configs, "dataset": data.name,
+                "sizes": data.sizes(), "seed": seed, "stage": stage,
+                "code": {"version": __version__, "commit": git_commit()}}
+    loaded: dict[str, Any] = json.loads(json.dumps(settings, sort_keys=True, default=str))
+    return loaded
+
+
 def fit_plan(
     plan: TrainingPlan,
     data: DatasetSplits,
@@ -238,13 +253,23 @@ def fit_plan(
 ) -> FittedMethod:
     """Train ``plan`` on ``data`` (checkpoints selected on the validation split only).
 
+    With ``checkpoint_dir``, each stage saves its state there every epoch and resumes from it;
+    a checkpoint saved with other settings (training, method, data set, seed, code) is
+    discarded with a warning.
+
     ``sample_weight`` (one per training row; not with resampling) multiplies the method's sample
     weights in every stage. ``select_on_val=False`` never reads the validation split: every stage
     keeps its last epoch.
     """
+    if config.regression_units not in ("standardised", "label"):
+        raise ConfigError(
+            "TrainConfig.regression_units must be 'standardised' or 'label'; "
+            f"got {config.regression_units!r}."
+        )
     x_train, y_train = _training_set(plan, data, seed)
     binner = UniformBinner(width=data.bin_width, range=data.label_range).fit(y_train)
-    context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed)
+    context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed,
+                           regression_units=config.regression_units)
     extras = plan.head.prepare(context)
     main_weights = plan.weights if plan.main_weights is None else plan.main_weights
     weights = _sample_weights(main_weights, plan, extras, context, sample_weight)
@@ -285,7 +310,10 @@ def fit_plan(
             callbacks.append(BestOnValidation(config.monitor))
         checkpoint = None
         if checkpoint_dir is not None:
-            checkpoint = EpochCheckpoint(checkpoint_dir / f"stage{index}-{stage.name}.pt")
+            checkpoint = EpochCheckpoint(
+                checkpoint_dir / f"stage{index}-{stage.name}.pt",
+                settings=_checkpoint_settings(plan, data, config, seed, stage.name),
+            )
             callbacks.append(checkpoint)
         sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
                                      rank=rank(), world_size=world_size())

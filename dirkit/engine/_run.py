@@ -12,6 +12,7 @@ import torch
 
 from dirkit.datasets import DatasetSplits
 from dirkit.engine._config import RunResult, TrainConfig
+from dirkit.engine._degenerate import check_degenerate_fit
 from dirkit.engine._fit import FittedMethod, fit_plan
 from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.methods import build_plan, parse_method_spec
@@ -84,6 +85,18 @@ def _check_sample_weight(
     return weights
 
 
+def _collapse_fix(fitted: FittedMethod, config: TrainConfig) -> str:
+    """The advice of the degenerate-fit warning for this run."""
+    plan = fitted.plan
+    if plan.regression_loss_in_label_units:
+        return (f"the loss {plan.regression_loss_name!r} has parameters in label units and trains in label "
+                "units; rescale the target to units of order 1, or set those parameters on its scale")
+    if config.regression_units == "label" and plan.head.uses_regression_loss:
+        return ("a loss in label units on a small target scale is outweighed by weight decay; train in "
+                "standardised units (TrainConfig.regression_units='standardised', the default)")
+    return "rescale the target, or lower weight_decay / raise lr"
+
+
 def run_experiment(
     data: DatasetSplits,
     method: str,
@@ -115,7 +128,10 @@ def run_experiment(
     -------
     RunResult
         Metrics on ``"val"`` and ``"test"`` for every shot group (shots from the natural
-        training labels), predictions, per-epoch history and method diagnostics.
+        training labels), predictions, per-epoch history and method diagnostics. A fit whose
+        validation predictions are near-constant emits a
+        :class:`~dirkit.exceptions.DegenerateFitWarning` and records it as
+        ``diagnostics["degenerate_fit"]``.
 
     Examples
     --------
@@ -135,6 +151,11 @@ def run_experiment(
         split: shot_metrics(predictions[split], getattr(data, f"y_{split}"), data.y_train, binner)
         for split in ("val", "test")
     }
+    diagnostics = fitted.diagnostics(data.x_test, data.y_test)
+    degenerate = check_degenerate_fit(predictions["val"], data.y_val, fix=_collapse_fix(fitted, config),
+                                      what=f"{method!r} on {data.name!r} (seed {seed})")
+    if degenerate is not None:
+        diagnostics["degenerate_fit"] = degenerate
     return RunResult(
         dataset=data.name,
         method=method,
@@ -144,6 +165,6 @@ def run_experiment(
         metrics=metrics,
         predictions=predictions,
         history=fitted.history,
-        diagnostics=fitted.diagnostics(data.x_test, data.y_test),
+        diagnostics=diagnostics,
         duration_s=time.perf_counter() - started + fitted.resumed_s,
     )

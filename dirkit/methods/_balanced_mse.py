@@ -126,6 +126,7 @@ class BalancedMSELoss:
 def _apply(plan: TrainingPlan, config: BalancedMSEConfig) -> None:
     validate_parameter_constraints(_CONSTRAINTS, vars(config), "balanced-mse")
     loss = BalancedMSELoss(config)
-    choose_regression_loss(plan, loss, f"balanced-mse-{config.variant}", method="balanced-mse")
+    choose_regression_loss(plan, loss, f"balanced-mse-{config.variant}", method="balanced-mse",
+                           label_units=True)
     lr = config.sigma_lr if config.learnable_noise else None
     plan.extra_modules["balanced-mse"] = ExtraModule(loss.build, lr=lr)

@@ -59,4 +59,4 @@ def _apply(plan: TrainingPlan, config: FocalRConfig) -> None:
         focal_regression, power=power, beta=config.beta, gamma=config.gamma,
         activation=config.activation,
     )
-    choose_regression_loss(plan, loss, f"focal-{config.variant}", method="focal-r")
+    choose_regression_loss(plan, loss, f"focal-{config.variant}", method="focal-r", label_units=True)

@@ -22,9 +22,12 @@ def loss_method_composed(plan: TrainingPlan) -> bool:
 
 
 def choose_regression_loss(
-    plan: TrainingPlan, loss: RegressionLoss, name: str, *, method: str
+    plan: TrainingPlan, loss: RegressionLoss, name: str, *, method: str, label_units: bool = False
 ) -> None:
     """Set ``plan.regression_loss`` for ``method``, refusing a second loss-replacing method.
+
+    ``label_units``: the loss has parameters in label units, so heads compute it in label units
+    (``plan.regression_loss_in_label_units``).
 
     Raises
     ------
@@ -45,3 +48,4 @@ def choose_regression_loss(
         )
     plan.regression_loss = loss
     plan.regression_loss_name = name
+    plan.regression_loss_in_label_units = label_units

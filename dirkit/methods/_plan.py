@@ -43,6 +43,8 @@ class LabelContext:
     binner : UniformBinner
         Fine bins fitted on ``y_train``.
     seed : int
+    regression_units : {"standardised", "label"}
+        Units of the heads' regression loss (:attr:`dirkit.engine.TrainConfig.regression_units`).
     label_mean, label_std : float
         Of ``y_train``; heads predict in standardised units scaled back by these.
     """
@@ -52,6 +54,7 @@ class LabelContext:
     y_train: np.ndarray
     binner: UniformBinner
     seed: int
+    regression_units: Literal["standardised", "label"] = "standardised"
 
     @property
     def label_mean(self) -> float:
@@ -213,6 +216,9 @@ class TrainingPlan:
     regression_loss : callable
         ``loss(pred, target, *, weight) -> Tensor`` (any dirkit regression loss) used by the
         head for its regression part.
+    regression_loss_in_label_units : bool
+        True when the loss has parameters in label units (Focal-R, Balanced MSE): regression
+        heads then compute it in label units whatever ``TrainConfig.regression_units`` says.
     regularizers : list of Regularizer
     resampler : object with ``fit_resample`` or None
         Applied to the training split before anything else (vector inputs only).
@@ -230,6 +236,7 @@ class TrainingPlan:
     fds: dict[str, Any] | None = None
     regression_loss: RegressionLoss = weighted_mse
     regression_loss_name: str = "mse"
+    regression_loss_in_label_units: bool = False
     regularizers: list[Regularizer] = field(default_factory=list)
     resampler: Any = None
     stages: list[Stage] = field(default_factory=list)

@@ -13,15 +13,29 @@ __all__ = ["RegressionStrategy"]
 
 
 class RegressionStrategy(HeadStrategy):
-    """A linear regressor trained with the plan's regression loss and sample weights."""
+    """A linear regressor trained with the plan's regression loss and sample weights.
+
+    The loss is computed on standardised labels and predictions (``(y - mean) / std`` of the
+    training labels) unless ``TrainConfig.regression_units="label"`` or the loss has parameters in
+    label units (Focal-R, Balanced MSE); predictions are in label units either way.
+    """
+
+    def __init__(self) -> None:
+        self.location, self.scale = 0.0, 1.0  # the loss's units; set by build()
 
     def build(self, feature_dim: int, context: LabelContext) -> nn.Module:
+        if context.regression_units == "standardised":
+            self.location, self.scale = context.label_mean, context.label_std
         return nn.Sequential(
             RegressionHead(feature_dim), LabelScale(context.label_mean, context.label_std)
         )
 
     def loss(self, output: DIROutput, batch: Batch, plan: TrainingPlan) -> Tensor:
-        return plan.regression_loss(output.prediction, batch.y, weight=batch.weight)
+        if plan.regression_loss_in_label_units:
+            return plan.regression_loss(output.prediction, batch.y, weight=batch.weight)
+        pred = (output.prediction - self.location) / self.scale
+        target = (batch.y - self.location) / self.scale
+        return plan.regression_loss(pred, target, weight=batch.weight)
 
     def predict(self, output: DIROutput) -> Tensor:
         prediction: Tensor = output.prediction

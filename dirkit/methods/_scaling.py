@@ -12,11 +12,12 @@ __all__ = ["ImageNormalize", "LabelScale", "Standardize", "channel_statistics"]
 
 
 class LabelScale(nn.Module):
-    """``y = mean + std * z``: heads learn standardised outputs, losses see label units.
+    """``y = mean + std * z``: heads learn standardised outputs, mapped back to label units.
 
     Short CPU runs cannot move an output bias from 0 to a label mean of 40 with Adam's
-    step size; predicting in standardised units removes that handicap for every method, while
-    losses whose parameters are in label units (Focal-R's beta, BMC's sigma) keep them.
+    step size; predicting in standardised units removes that handicap for every method. Where
+    the loss is computed is up to the head (``TrainConfig.regression_units``); losses whose
+    parameters are in label units (Focal-R's beta, BMC's sigma) see label units.
 
     Examples
     --------

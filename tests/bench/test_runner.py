@@ -138,6 +138,18 @@ def test_records_from_before_a_new_training_field_still_resume(tmp_path, tiny_da
     assert (again.n_run, again.n_reused) == (0, 4)
 
 
+def test_records_from_before_standardised_regression_units_are_not_reused(tmp_path, tiny_dataset, fake_run):
+    run(tmp_path, fake_run)
+    records = load_records(tmp_path)
+    for record in records:  # written when regression heads trained in label units
+        record["settings"]["train_config"].pop("regression_units")
+    save_records(tmp_path, records)
+    with pytest.raises(ConfigError, match=r"regression_units: 'label' -> 'standardised'"):
+        run(tmp_path, fake_run)
+    again = run(tmp_path, fake_run, train_config=TrainConfig(epochs=1, regression_units="label"))
+    assert (again.n_run, again.n_reused) == (0, 4)
+
+
 def test_overrides_reach_only_the_methods_they_name(tmp_path, tiny_dataset, fake_run):
     run(tmp_path, fake_run, methods=("vanilla", "sqinv+lds"), seeds=(0,), overrides={"lds": {"sigma": 1}})
     assert [k["overrides"] for k in fake_run.kwargs] == [None, {"lds": {"sigma": 1}}]

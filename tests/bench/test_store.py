@@ -39,7 +39,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         atomic_write(tmp_path / RESULTS_FILE, half_then_crash, mode="w")
     assert (tmp_path / RESULTS_FILE).read_text() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [RESULTS_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".{RESULTS_FILE}.lock", RESULTS_FILE]  # no .tmp
 
 
 def test_unserialisable_records_do_not_touch_the_file(tmp_path):

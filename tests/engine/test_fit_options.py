@@ -84,7 +84,7 @@ def test_a_resumed_two_stage_run_counts_the_earlier_attempts_training_time(tmp_p
     assert fresh.resumed_s == 0
     saved = sorted(tmp_path.glob("stage*.pt"))
     assert [p.name for p in saved] == ["stage0-main.pt", "stage1-rrt.pt"]
-    earlier = sum(torch.load(p, weights_only=False)["elapsed_s"] for p in saved)
+    earlier = sum(torch.load(p, weights_only=True)["elapsed_s"] for p in saved)
     # rerunning with the same folder resumes both finished stages and trains no epoch
     resumed = fit_method(data, "rrt", train_config=config, checkpoint_dir=tmp_path)
     assert resumed.resumed_s == pytest.approx(earlier) and earlier > 0

@@ -119,7 +119,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
 
     straight = run(4, tmp_path / "a.pt")
     run(2, tmp_path / "b.pt")  # "interrupted" after two epochs
-    elapsed = torch.load(tmp_path / "b.pt", weights_only=False)["elapsed_s"]
+    elapsed = torch.load(tmp_path / "b.pt", weights_only=True)["elapsed_s"]
     checkpoint = EpochCheckpoint(tmp_path / "b.pt")
     resumed = LinearModule()
     Trainer(epochs=4, callbacks=[History(), BestOnValidation(), checkpoint]).fit(
@@ -127,7 +127,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
     )
     assert checkpoint.resumed_from == 2
     assert checkpoint.earlier_s == elapsed > 0  # the first attempt's training time is kept
-    assert torch.load(tmp_path / "b.pt", weights_only=False)["elapsed_s"] > elapsed
+    assert torch.load(tmp_path / "b.pt", weights_only=True)["elapsed_s"] > elapsed
     for a, b in zip(straight.model.parameters(), resumed.model.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     assert not list(tmp_path.glob("*.tmp"))
