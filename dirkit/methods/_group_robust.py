@@ -44,7 +44,6 @@ from dirkit.methods._classes import (
 from dirkit.methods._compose import register_method
 from dirkit.methods._plan import HeadStrategy, LabelContext, TrainingPlan
 from dirkit.methods._prediction_rules import RULE_NAMES, PredictionRule, choose_rule
-from dirkit.methods._scaling import LabelScale
 from dirkit.nn import ClassificationHead, DIRModel, DIROutput, MultiHeadRegressor, RegressionHead
 
 __all__ = ["GradientStop", "GroupRobustConfig", "GroupRobustStrategy"]
@@ -187,17 +186,15 @@ class GroupRobustStrategy(HeadStrategy):
     def build(self, feature_dim: int, context: LabelContext) -> Mapping[str, nn.Module]:
         n = self._grouper().n_groups_
         self.location, self.scale = context.label_mean, context.label_std
-        def scale() -> LabelScale:
-            return LabelScale(context.label_mean, context.label_std)
-
+        # The regression heads output standardised labels; candidates() maps them to label units.
         heads: dict[str, nn.Module] = {
-            "global": nn.Sequential(RegressionHead(feature_dim), scale()),
+            "global": RegressionHead(feature_dim),
             "cls": ClassificationHead(feature_dim, n),
-            "heads": nn.Sequential(MultiHeadRegressor(feature_dim, n), scale()),
+            "heads": MultiHeadRegressor(feature_dim, n),
         }
         if self.config.balanced_head != "off":
             stop = [GradientStop()] if self.config.balanced_head == "detached" else []
-            heads["balanced"] = nn.Sequential(*stop, RegressionHead(feature_dim), scale())
+            heads["balanced"] = nn.Sequential(*stop, RegressionHead(feature_dim))
         return heads
 
     def _grouper(self) -> LabelGrouper:
@@ -209,6 +206,9 @@ class GroupRobustStrategy(HeadStrategy):
     def _standardised(self, values: Tensor) -> Tensor:
         return (values - self.location) / self.scale
 
+    def _in_label_units(self, values: Tensor) -> Tensor:
+        return values * self.scale + self.location
+
     def head_weights(self, groups: Tensor) -> Tensor:
         """Weight of every (sample, head) pair in ``L_heads``, shape (N, G); rows sum to 1."""
         return self.head_table.to(groups.device)[groups]
@@ -216,12 +216,12 @@ class GroupRobustStrategy(HeadStrategy):
     def loss(self, output: DIROutput, batch: Batch, plan: TrainingPlan) -> Tensor:
         prediction, groups = output.prediction, batch.extras["group"]
         y = self._standardised(batch.y)
-        total = plan.regression_loss(self._standardised(prediction["global"]), y, weight=batch.weight)
+        total = plan.regression_loss(prediction["global"], y, weight=batch.weight)
         if "balanced" in prediction:
-            total = total + plan.regression_loss(self._standardised(prediction["balanced"]), y,
+            total = total + plan.regression_loss(prediction["balanced"], y,
                                                  weight=batch.extras["balanced_weight"])
         if self.config.lambda_heads > 0:
-            heads = self._standardised(prediction["heads"])  # (N, G)
+            heads = prediction["heads"]  # (N, G), standardised
             pair_weight = self.head_weights(groups) * batch.extras["local_weight"][:, None]
             n_heads = heads.shape[1]
             per_pair = plan.regression_loss(heads.reshape(-1), y[:, None].expand_as(heads).reshape(-1),
@@ -237,11 +237,15 @@ class GroupRobustStrategy(HeadStrategy):
 
     # ------------------------------------------------------------------ prediction
     def candidates(self, output: DIROutput) -> tuple[dict[str, Tensor], Tensor, Tensor]:
-        """The global heads' predictions (by name), the posterior mixture and the top posterior."""
+        """The global heads' predictions (by name), the posterior mixture and the top posterior.
+
+        Predictions are in label units.
+        """
         prediction = output.prediction
         posterior = prediction["cls"].softmax(dim=1)
-        mixture = (posterior * prediction["heads"]).sum(dim=1)
-        regressors = {name: prediction[name] for name in ("global", "balanced") if name in prediction}
+        mixture = self._in_label_units((posterior * prediction["heads"]).sum(dim=1))
+        regressors = {name: self._in_label_units(prediction[name])
+                      for name in ("global", "balanced") if name in prediction}
         return regressors, mixture, posterior.max(dim=1).values
 
     def predict(self, output: DIROutput) -> Tensor:
@@ -274,8 +278,8 @@ class GroupRobustStrategy(HeadStrategy):
         n = grouper.n_groups_
         names = ["global", *(["balanced"] if self.config.balanced_head != "off" else [])]
         both = outputs_in_chunks(model, x, lambda out: torch.cat(
-            [out.prediction["cls"], out.prediction["heads"],
-             *(out.prediction[name][:, None] for name in names)], dim=1))
+            [out.prediction["cls"], self._in_label_units(out.prediction["heads"]),
+             *(self._in_label_units(out.prediction[name])[:, None] for name in names)], dim=1))
         logits, heads = both[:, :n], both[:, n : 2 * n]
         regressors = {name: both[:, 2 * n + i].numpy() for i, name in enumerate(names)}
         true = map_labels(grouper.transform, y)

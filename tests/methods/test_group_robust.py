@@ -23,10 +23,10 @@ def _random_output(strategy: GroupRobustStrategy, n: int, seed: int = 0) -> DIRO
     g = strategy.soft_table.shape[0]
     return DIROutput(
         features=torch.zeros(n, 4), calibrated=torch.zeros(n, 4),
-        prediction={"cls": torch.randn(n, g, generator=generator),
-                    "heads": 50 + 20 * torch.randn(n, g, generator=generator),
-                    "global": 50 + 20 * torch.randn(n, generator=generator),
-                    "balanced": 50 + 20 * torch.randn(n, generator=generator)},
+        prediction={"cls": torch.randn(n, g, generator=generator),  # regression heads: standardised
+                    "heads": torch.randn(n, g, generator=generator),
+                    "global": torch.randn(n, generator=generator),
+                    "balanced": torch.randn(n, generator=generator)},
     )
 
 
@@ -63,17 +63,32 @@ def test_loss_matches_a_naive_loop_over_samples_and_heads(
     expected_global = expected_heads = expected_soft = 0.0
     for i in range(n):
         target = (y[i] - mean) / std
-        global_error = (output.prediction["global"][i].item() - mean) / std - target
-        balanced_error = (output.prediction["balanced"][i].item() - mean) / std - target
+        global_error = output.prediction["global"][i].item() - target
+        balanced_error = output.prediction["balanced"][i].item() - target
         expected_global += weight[i].item() * global_error**2 + inverse[i] * balanced_error**2
         soft = np.asarray(descending_soft_labels(np.array([groups[i]]), g, group_counts=counts)[0])
         share = soft / soft.sum() if head_training == "soft" else np.eye(g)[groups[i]]
         for head in range(g):
-            error = (output.prediction["heads"][i, head].item() - mean) / std - target
+            error = output.prediction["heads"][i, head].item() - target
             expected_heads += share[head] * local[i] * error**2
         expected_soft -= float((soft * output.prediction["cls"][i].log_softmax(0).numpy()).sum())
     expected = (expected_global + 0.7 * expected_heads + 1.5 * expected_soft) / n
     assert loss.item() == pytest.approx(expected, rel=1e-4)
+
+
+def test_candidates_are_in_label_units(context: LabelContext) -> None:
+    strategy = GroupRobustStrategy(GroupRobustConfig())
+    strategy.prepare(context)
+    strategy.build(4, context)
+    output = _random_output(strategy, 20)
+    regressors, mixture, confidence = strategy.candidates(output)
+    mean, std = context.label_mean, context.label_std
+    prediction = output.prediction
+    torch.testing.assert_close(regressors["global"], prediction["global"] * std + mean)
+    torch.testing.assert_close(regressors["balanced"], prediction["balanced"] * std + mean)
+    posterior = prediction["cls"].softmax(dim=1)
+    torch.testing.assert_close(mixture, (posterior * (prediction["heads"] * std + mean)).sum(dim=1))
+    torch.testing.assert_close(confidence, posterior.max(dim=1).values)
 
 
 def test_soft_head_weights_reach_every_head(context: LabelContext) -> None:
