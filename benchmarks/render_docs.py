@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = (
     ("synthetic", "The main job: the built-in synthetic set"),
     ("sts-b-dir", "STS-B-DIR (sentence-pair similarity)"),
+    ("sts-b-dir-e2e", "STS-B-DIR end to end (BiLSTM over frozen token vectors)"),
     ("tabular", "Tabular imbalanced regression (Branco-Torgo sets)"),
     ("sine1d", "The 1-D study: when does classification help regression?"),
     ("utkface-dir", "UTKFace-DIR (age from faces)"),
