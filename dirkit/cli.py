@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from dirkit import __version__
 from dirkit._registry import DATASETS, LOSSES, METHODS
 from dirkit.bench import (
     RESULTS_FILE,
@@ -126,6 +127,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dirkit`` command."""
     parser = argparse.ArgumentParser(prog="dirkit", description="Deep imbalanced regression toolkit.")
+    parser.add_argument("--version", action="version", version=f"dirkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="list registered methods, data sets or losses")
