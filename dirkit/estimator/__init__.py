@@ -3,7 +3,9 @@
 - :class:`DIRRegressor` trains any dirkit method (a PyTorch MLP with the method's head, losses
   and weights);
 - :class:`DIRWeightedRegressor` fits any scikit-learn regressor with dirkit's label-density
-  (SQINV / INV, LDS) sample weights, without PyTorch.
+  (SQINV / INV, LDS) sample weights, without PyTorch;
+- :func:`expected_failed_checks` gives the scikit-learn checks an estimator fails by design, for
+  ``check_estimator(est, expected_failed_checks=...)``.
 
 Each is imported on first access, so ``DIRWeightedRegressor`` does not load PyTorch.
 """
@@ -17,7 +19,9 @@ if TYPE_CHECKING:
     from dirkit.estimator._regressor import DIRRegressor
     from dirkit.estimator._weighted import DIRWeightedRegressor
 
-__all__ = ["DIRRegressor", "DIRWeightedRegressor"]
+from dirkit.estimator._checks import expected_failed_checks
+
+__all__ = ["DIRRegressor", "DIRWeightedRegressor", "expected_failed_checks"]
 
 _MODULES = {
     "DIRRegressor": "dirkit.estimator._regressor",
