@@ -105,7 +105,10 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
-        ("--dataset-arg", "KEY=VALUE", "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1"),
+        ("--dataset-arg", "KEY=VALUE",
+         "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1; csv takes path= and "
+         "target=, and split=COLUMN or train=/val=/test= files for a fixed split (default: per "
+         "label bin, min(rows // 3, cap) rows each to val and test, seeded by --seed)"),
         ("--train-arg", "FIELD=VALUE",
          "other TrainConfig field (repeatable), e.g. --train-arg resnet_width=64"),
     ):
