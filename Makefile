@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= ../shared/data
 
-.PHONY: test lint unit bench venv clean
+.PHONY: test lint unit bench docs venv clean
 
 # The main job: the representative methods on the built-in synthetic data set, 3 seeds.
 BENCH_METHODS ?= vanilla,sqinv+lds+fds,focal-r,rrt,balanced-mse,reg-cls,hca-d,group-dir,group-sym,group-asym,group-robust
@@ -30,9 +30,12 @@ unit: venv
 
 test: lint unit
 
+docs: venv
+	$(BIN)/mkdocs build --strict --site-dir site
+
 bench: venv
 	$(BIN)/dirkit bench --dataset synthetic --methods $(BENCH_METHODS) --seeds $(BENCH_SEEDS) \
 		--epochs $(BENCH_EPOCHS) --out $(BENCH_OUT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,7 +11,7 @@ The subpackages follow the data flow, each usable on its own:
 ``dirkit.losses``         regression, focal, balanced-MSE, soft-label, ranking and contrastive losses
 ``dirkit.methods``        recipes of the papers, composable with ``+`` ("sqinv+lds+fds")
 ``dirkit.engine``         the training loop, callbacks and ``run_experiment``
-``dirkit.estimator``      ``DIRRegressor``: any method as a scikit-learn estimator on tabular X
+``dirkit.estimator``      ``DIRRegressor`` (any method on tabular X), ``DIRWeightedRegressor``
 ``dirkit.bench``          resumable benchmark runner, results tables (Markdown) and plots
 ``dirkit.metrics``        MAE / MSE / GM / Pearson / Spearman / bMAE, overall and per shot
 ``dirkit.exceptions``     the error and warning types dirkit raises
@@ -28,7 +28,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dirkit.estimator import DIRRegressor
+    from dirkit.estimator import DIRRegressor, DIRWeightedRegressor
 
 __version__ = "0.1.0"
 
@@ -47,9 +47,12 @@ _SUBPACKAGES = (
     "resampling",
 )
 
-_LAZY_NAMES = {"DIRRegressor": "dirkit.estimator"}  # name -> module that defines it
+_LAZY_NAMES = {  # name -> module that defines it
+    "DIRRegressor": "dirkit.estimator",
+    "DIRWeightedRegressor": "dirkit.estimator",
+}
 
-__all__ = ["DIRRegressor", "__version__", *_SUBPACKAGES]
+__all__ = ["DIRRegressor", "DIRWeightedRegressor", "__version__", *_SUBPACKAGES]
 
 
 def __getattr__(name: str) -> Any:

@@ -21,29 +21,24 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dirkit._registry import DATASETS, LOSSES, METHODS
-from dirkit.bench import (
-    RESULTS_FILE,
-    format_shot_table,
-    load_dataset,
-    load_records,
-    render_summary,
-    run_benchmark,
-    write_report,
-)
-from dirkit.engine import TrainConfig, check_method_spec, run_experiment
+from dirkit import __version__
+from dirkit._catalog import KINDS, listing
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
+
+if TYPE_CHECKING:
+    from dirkit.engine import TrainConfig
 
 __all__ = ["build_parser", "main", "parse_assignments", "train_config_from"]
 
-_REGISTRIES = {"methods": METHODS, "datasets": DATASETS, "losses": LOSSES}
+# PyTorch, scikit-learn and pandas load inside the commands that train or report, so that
+# `dirkit --help`, `--version`, `list` and usage errors start in a fraction of a second.
+RESULTS_FILE = "results.json"  # dirkit.bench.RESULTS_FILE (a test checks that they agree)
 
 
 def parse_assignments(items: Sequence[str], *, dotted: bool) -> dict[str, Any]:
@@ -121,7 +116,10 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
-        ("--dataset-arg", "KEY=VALUE", "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1"),
+        ("--dataset-arg", "KEY=VALUE",
+         "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1; csv takes path= and "
+         "target=, and split=COLUMN or train=/val=/test= files for a fixed split (default: per "
+         "label bin, min(rows // 3, cap) rows each to val and test, seeded by --seed)"),
         ("--train-arg", "FIELD=VALUE",
          "other TrainConfig field (repeatable), e.g. --train-arg resnet_width=64"),
     ):
@@ -137,10 +135,11 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dirkit`` command."""
     parser = argparse.ArgumentParser(prog="dirkit", description="Deep imbalanced regression toolkit.")
+    parser.add_argument("--version", action="version", version=f"dirkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="list registered methods, data sets or losses")
-    listing.add_argument("kind", choices=sorted(_REGISTRIES))
+    listing.add_argument("kind", choices=sorted(KINDS))
     listing.set_defaults(handler=_list)
 
     train = commands.add_parser("train", help="train one method on one data set and print its shot table")
@@ -175,17 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _describe(obj: object) -> str:
-    text = getattr(obj, "summary", None) or (getattr(obj, "__doc__", None) or "").strip()
-    first = str(text).splitlines()[0] if text else ""
-    return re.sub(r":\w+:`~?([^`]+)`|``([^`]+)``", lambda m: m.group(1) or m.group(2), first)
-
-
 def _list(args: argparse.Namespace, command: list[str]) -> int:
-    registry = _REGISTRIES[args.kind]
-    width = max((len(name) for name in registry), default=0)
-    for name in registry:
-        print(f"{name.ljust(width)}  {_describe(registry.get(name))}".rstrip())
+    entries = listing(args.kind)
+    width = max((len(name) for name, _ in entries), default=0)
+    for name, text in entries:
+        print(f"{name.ljust(width)}  {text}".rstrip())
     return 0
 
 
@@ -199,6 +192,8 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
     >>> train_config_from({"resnet_width": 64, "hidden": [512, 256]}, epochs=5, lr=None)  # doctest: +ELLIPSIS
     TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True, ...)
     """
+    from dirkit.engine import TrainConfig
+
     defaults = TrainConfig()
     fields = [f.name for f in dataclasses.fields(TrainConfig)]
     values = {**assignments, **{k: v for k, v in given.items() if v is not None}}
@@ -229,6 +224,10 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def _train(args: argparse.Namespace, command: list[str]) -> int:
+    from dirkit._registry import DATASETS
+    from dirkit.bench import format_shot_table, load_dataset, run_benchmark, write_report
+    from dirkit.engine import check_method_spec, run_experiment
+
     overrides = parse_assignments(args.set, dotted=True)
     loader_args = parse_assignments(args.dataset_arg, dotted=False)
     config = _train_config(args)
@@ -275,6 +274,8 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def _write_and_print_report(out: Path, records: list[dict[str, Any]]) -> None:
+    from dirkit.bench import render_summary, write_report
+
     print(render_summary(records))
     try:
         files = write_report(out, records)
@@ -304,6 +305,8 @@ def _run_lines_on_stderr(enabled: bool) -> Iterator[None]:
 
 
 def _bench(args: argparse.Namespace, command: list[str]) -> int:
+    from dirkit.bench import run_benchmark
+
     loader_args = parse_assignments(args.dataset_arg, dotted=False)
     with _run_lines_on_stderr(not _progress(args)):  # no bar (a log file, CI): a line per run
         run = run_benchmark(
@@ -325,6 +328,8 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def _report(args: argparse.Namespace, command: list[str]) -> int:
+    from dirkit.bench import load_records
+
     records = load_records(args.out)
     if not records:
         raise ConfigError(

@@ -10,6 +10,9 @@ import sys
 
 import pytest
 
+import dirkit.datasets
+import dirkit.losses
+import dirkit.methods  # noqa: F401 - fill the registries: `dirkit list` then prints the live ones
 from dirkit._registry import DATASETS, LOSSES, METHODS
 from dirkit.cli import main, parse_assignments, train_config_from
 from dirkit.exceptions import ConfigError

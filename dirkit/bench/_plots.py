@@ -14,7 +14,13 @@ import numpy as np
 
 from dirkit.labels import UniformBinner, bin_shots
 
-__all__ = ["SHOT_COLORS", "plot_group_confusion", "plot_label_histogram", "plot_per_bin_mae"]
+__all__ = [
+    "MAX_LINES_PER_AXES",
+    "SHOT_COLORS",
+    "plot_group_confusion",
+    "plot_label_histogram",
+    "plot_per_bin_mae",
+]
 
 #: Colours of the shot regions (colour-blind-safe: blue, orange, vermillion, grey).
 SHOT_COLORS = {"many": "#0072B2", "medium": "#E69F00", "few": "#D55E00", "zero": "#7F7F7F"}
@@ -127,6 +133,12 @@ def plot_label_histogram(
     return _save(fig, path)
 
 
+#: Up to this many methods share one axes; more get one panel each (small multiples).
+MAX_LINES_PER_AXES = 8
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_PANEL_COLUMNS = 4
+
+
 def plot_per_bin_mae(
     curves: Mapping[str, np.ndarray],
     binner: UniformBinner,
@@ -138,10 +150,15 @@ def plot_per_bin_mae(
 ) -> Path:
     """Test MAE in each label bin, one line per method, over the shaded shot regions.
 
+    Up to :data:`MAX_LINES_PER_AXES` methods share one axes, each with its own colour and marker
+    and the first (the reference, usually vanilla) dashed black. With more, every method gets its
+    own panel on shared axes with the reference dashed in each, so 26 methods stay readable.
+
     Parameters
     ----------
     curves : dict of str to ndarray of shape (n_bins,)
         Per-bin test MAE of each method (mean over seeds; NaN where a bin has no test sample).
+        The first entry is the reference.
     binner : UniformBinner
         Fitted on the training labels (its counts set the shading).
     path : Path
@@ -156,35 +173,72 @@ def plot_per_bin_mae(
     Path
     """
     centers = (binner.edges_[:-1] + binner.edges_[1:]) / 2
-    fig = _figure(10, 4.8)
-    ax = fig.subplots()
-    regions = _shade_shots(ax, binner, many=many, few=few, alpha=0.12)
-    colors = _colors(len(curves))
-    for i, (method, mae) in enumerate(curves.items()):
-        style = {"lw": 1.4, "color": colors[i]} if i else {"lw": 2.0, "color": "black", "ls": "--"}
-        ax.plot(centers, mae, marker="o", ms=2.2, label=method, **style)
-    ax.set_xlim(binner.edges_[0], binner.edges_[-1])
+    names = list(curves)
     values = (
         np.concatenate([np.asarray(c, dtype=np.float64) for c in curves.values()]) if curves else np.ones(1)
     )
     positive = values[np.isfinite(values) & (values > 0)]
-    if positive.size and positive.max() > 10 * np.median(positive):  # a few bins dwarf the rest
+    log = bool(positive.size and positive.max() > 10 * np.median(positive))  # a few bins dwarf the rest
+    scale = " (log scale)" if log else ""
+    if len(names) <= MAX_LINES_PER_AXES:
+        fig = _figure(10, 4.8)
+        ax = fig.subplots()
+        regions = _shade_shots(ax, binner, many=many, few=few, alpha=0.12)
+        colors = _colors(len(names))
+        for i, method in enumerate(names):
+            style = {"lw": 1.4, "color": colors[i]} if i else {"lw": 2.0, "color": "black", "ls": "--"}
+            ax.plot(centers, curves[method], marker=_MARKERS[i % len(_MARKERS)], ms=3, label=method, **style)
+        _finish_axes(ax, binner, log)
+        ax.set_xlabel("label")
+        ax.set_ylabel(f"test MAE in the bin, mean over seeds{scale}")
+        ax.set_title(f"{title}: test error along the label range")
+        _legend(ax, regions)
+        return _save(fig, path)
+    rows = -(-len(names) // _PANEL_COLUMNS)
+    fig = _figure(12, 1.9 * rows + 1.4)
+    axes = fig.subplots(rows, _PANEL_COLUMNS, sharex=True, sharey=True, squeeze=False).ravel()
+    reference = names[0]
+    handles: list[Any] = []
+    for ax, method in zip(axes, names, strict=False):
+        handles = _shade_shots(ax, binner, many=many, few=few, alpha=0.12)
+        if method != reference:
+            ax.plot(centers, curves[reference], color="black", ls="--", lw=1.0)
+        ax.plot(centers, curves[method], color="#0072B2" if method != reference else "black", lw=1.4,
+                marker="o", ms=1.8)
+        ax.set_title(method, fontsize=9)
+        _finish_axes(ax, binner, log)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    for column in range(_PANEL_COLUMNS):  # the lowest panel of each column carries the label axis
+        lowest = axes[max(i for i in range(column, len(names), _PANEL_COLUMNS))]
+        lowest.xaxis.set_tick_params(labelbottom=True)
+        lowest.set_xlabel("label", fontsize=8)
+    fig.supylabel(f"test MAE in the bin, mean over seeds{scale}", fontsize=9)
+    fig.suptitle(
+        f"{title}: test error along the label range, one panel per method "
+        f"(dashed: {reference}, the reference)",
+        fontsize=10,
+    )
+    fig.legend(handles=handles, loc="outside lower center", ncols=max(len(handles), 1), fontsize=8,
+               frameon=False, title="shaded: shot region of each bin, from its training count",
+               title_fontsize=8)
+    return _save(fig, path)
+
+
+def _finish_axes(ax: Any, binner: UniformBinner, log: bool) -> None:
+    ax.set_xlim(binner.edges_[0], binner.edges_[-1])
+    if log:
         _log_y(ax)
     else:
         ax.set_ylim(bottom=0)
-    ax.set_xlabel("label")
-    scale = " (log scale)" if ax.get_yscale() == "log" else ""
-    ax.set_ylabel(f"test MAE in the bin, mean over seeds{scale}")
-    ax.set_title(f"{title}: test error along the label range")
     ax.grid(axis="y", which="both", alpha=0.25)
-    _legend(ax, regions)
-    return _save(fig, path)
 
 
 def _colors(n: int) -> list[Any]:
     from matplotlib import colormaps
 
-    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    cmap = colormaps["tab10"]  # at most MAX_LINES_PER_AXES lines share an axes: no colour repeats
     return [cmap(i % cmap.N) for i in range(max(n, 1))]
 
 

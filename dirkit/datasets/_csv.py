@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from dirkit._registry import DATASETS
 from dirkit.datasets._base import DatasetSplits
-from dirkit.datasets._split import split_table
+from dirkit.datasets._split import fixed_split_table, split_table
 from dirkit.datasets._table import encode_features, read_table, select_columns
 from dirkit.exceptions import ConfigError
 
@@ -32,8 +34,12 @@ def load_csv(
     n_bins: int | None = None,
     cap: int | None = None,
     data_dir: Path | str | None = None,
+    split: str | None = None,
+    train: Path | str | None = None,
+    val: Path | str | None = None,
+    test: Path | str | None = None,
 ) -> DatasetSplits:
-    """Load a user table (CSV, Parquet or NPZ) with the balanced DIR split of ``tabular-ir``.
+    """Load a user table (CSV, Parquet or NPZ) with the balanced DIR split of ``tabular-ir``, or its own.
 
     The format follows the file name: ``.csv``/``.tsv`` and ``.parquet`` are read with pandas
     (``pip install 'dirkit[tabular]'``; Parquet also needs pyarrow), ``.npz`` with NumPy (each
@@ -56,9 +62,16 @@ def load_csv(
     features : list of str, optional
         Feature columns, in this order; default every column except the target.
     n_bins, cap : int, optional
-        Override the bin count and the per-bin cap of the split.
+        Override the bin count and the per-bin cap of the split (``cap``: the balanced split only).
     data_dir : Path or str, optional
         Where relative paths are also looked for (``dirkit bench --data-dir``).
+    split : str, optional
+        A column of ``path`` that gives each row's split (``train``, ``val`` / ``valid`` /
+        ``validation``, ``test``) instead of the balanced split; it is not a feature, and the seed
+        then changes only the model.
+    train, val, test : Path or str, optional
+        One file per split, with the same columns, instead of ``path`` (as held-out benchmarks
+        ship them). Nominal levels are taken from the three together.
 
     Returns
     -------
@@ -75,24 +88,59 @@ def load_csv(
     >>> data.n_features, data.info["features"]
     (3, ['x[0]', 'x[1]', 'x[2]'])
     """
-    if path is None or target is None:
+    files = {"train": train, "val": val, "test": test}
+    given = [k for k, v in files.items() if v is not None]
+    if given and (path is not None or split is not None or len(given) < 3):
+        raise ConfigError(
+            "Give either path= (optionally with split=COLUMN) or all three of train=, val= and test=; "
+            f"got path={path!r}, split={split!r} and {', '.join(f'{k}=' for k in given)}."
+        )
+    if (path is None and not given) or target is None:
         raise ConfigError(
             "The csv data set needs path= and target= (e.g. --dataset-arg path=data.csv "
             "--dataset-arg target=price); features= is optional."
         )
     if isinstance(features, str):
         features = [features]
-    file = _resolve(path, data_dir)
-    y, columns = select_columns(read_table(file), target, features)
-    x, feature_names = encode_features(columns)
-    return split_table(
-        "csv",
-        x,
-        y,
-        seed,
-        n_bins=n_bins,
-        cap=cap,
-        feature_names=feature_names,
-        description=f"csv: {file.name}, {len(y)} rows, target {target!r}",
-        info={"file": str(file), "target": target},
-    )
+    if given:
+        located = {k: _resolve(v, data_dir) for k, v in files.items() if v is not None}
+        tables = {k: read_table(file) for k, file in located.items()}
+        columns = _stack(tables)
+        part = np.concatenate([np.full(len(next(iter(t.values()))), k) for k, t in tables.items()])
+        source = ", ".join(f"{k}={file.name}" for k, file in located.items())
+        file_info: dict[str, object] = {k: str(file) for k, file in located.items()}
+    else:
+        assert path is not None
+        file = _resolve(path, data_dir)
+        columns = read_table(file)
+        source, file_info = file.name, {"file": str(file)}
+        if split is not None:
+            if split not in columns:
+                raise ConfigError(
+                    f"Unknown split column {split!r}; the table has the columns {list(columns)}."
+                )
+            if split == target or (features is not None and split in features):
+                raise ConfigError(f"The split column {split!r} cannot also be the target or a feature.")
+            part = np.asarray(columns.pop(split))
+    y, chosen = select_columns(columns, target, features)
+    x, feature_names = encode_features(chosen)
+    description = f"csv: {source}, {len(y)} rows, target {target!r}"
+    info = {**file_info, "target": target}
+    if given or split is not None:
+        return fixed_split_table("csv", x, y, part, n_bins=n_bins, feature_names=feature_names,
+                                 description=description, info=info)
+    return split_table("csv", x, y, seed, n_bins=n_bins, cap=cap, feature_names=feature_names,
+                       description=description, info=info)
+
+
+def _stack(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The columns of several tables, rows concatenated in order; their column names must agree."""
+    first, *others = tables.items()
+    names = list(first[1])
+    for which, table in others:
+        if list(table) != names:
+            raise ConfigError(
+                f"The {which} file has the columns {list(table)}, the {first[0]} file {names}; "
+                "the split files need the same columns."
+            )
+    return {n: np.concatenate([np.asarray(t[n]) for t in tables.values()]) for n in names}

@@ -23,7 +23,15 @@ from dirkit.datasets._base import DatasetSplits
 from dirkit.exceptions import ConfigError, LabelError
 from dirkit.labels import UniformBinner
 
-__all__ = ["default_cap", "default_n_bins", "dir_bins", "dir_split", "split_table"]
+__all__ = [
+    "SPLIT_NAMES",
+    "default_cap",
+    "default_n_bins",
+    "dir_bins",
+    "dir_split",
+    "fixed_split_table",
+    "split_table",
+]
 
 #: Bounds of the default number of bins: ``n_rows // 100`` clipped into this range.
 N_BINS_RANGE = (20, 50)
@@ -210,18 +218,33 @@ def split_table(
     counts = binner.counts_
     used_cap = cap if cap is not None else default_cap(labels.size, int((counts > 0).sum()))
     train, val, test = dir_split(labels, seed, bin_width=bin_width, label_range=label_range, cap=used_cap)
-    keep = np.ptp(x[train], axis=0) > 0
-    if not keep.any():
-        raise ConfigError(f"{name}: every feature column is constant on the {train.size} training rows.")
-    x = x[:, keep]
     extra = {
-        "features": [n for n, k in zip(names, keep, strict=True) if k],
-        "dropped_features": [n for n, k in zip(names, keep, strict=True) if not k],
         "seed": seed,
         "n_bins": int(binner.n_bins_),
         "cap": int(used_cap),
         "n_train_only_bins": int(((counts > 0) & (counts < 3)).sum()),
     }
+    return _splits(name, x, labels, (train, val, test), names, bin_width, label_range, description,
+                   {**(info or {}), **extra})
+
+
+def _splits(
+    name: str,
+    x: np.ndarray,
+    labels: np.ndarray,
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    names: list[str],
+    bin_width: float,
+    label_range: tuple[float, float],
+    description: str,
+    info: dict[str, object],
+) -> DatasetSplits:
+    """The splits of the rows ``parts`` (train, val, test), features constant on train dropped."""
+    train, val, test = parts
+    keep = np.ptp(x[train], axis=0) > 0
+    if not keep.any():
+        raise ConfigError(f"{name}: every feature column is constant on the {train.size} training rows.")
+    x = x[:, keep]
     return DatasetSplits(
         name=name,
         x_train=x[train],
@@ -233,5 +256,69 @@ def split_table(
         bin_width=bin_width,
         label_range=label_range,
         description=description,
-        info={**(info or {}), **extra},
+        info={
+            **info,
+            "features": [n for n, k in zip(names, keep, strict=True) if k],
+            "dropped_features": [n for n, k in zip(names, keep, strict=True) if not k],
+        },
     )
+
+
+#: The values a split column may hold, and the split each names.
+SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
+
+
+def fixed_split_table(
+    name: str,
+    x: np.ndarray,
+    y: object,
+    split: object,
+    *,
+    n_bins: int | None = None,
+    feature_names: Sequence[str] | None = None,
+    description: str = "",
+    info: dict[str, object] | None = None,
+) -> DatasetSplits:
+    """Splits given row by row (``split[i]`` is ``"train"``, ``"val"`` or ``"test"``), binned like
+    :func:`split_table`.
+
+    For tables that ship a fixed split (one column, or one file per split). The fine bins come
+    from :func:`dir_bins` over every label; constant training columns are dropped as in
+    :func:`split_table`. ``"valid"`` and ``"validation"`` also name the validation split.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.arange(10.0)
+    >>> x = np.column_stack([y, y ** 2])
+    >>> part = ["train"] * 6 + ["val"] * 2 + ["test"] * 2
+    >>> fixed_split_table("toy", x, y, part).sizes()
+    {'train': 6, 'val': 2, 'test': 2}
+    """
+    labels = check_labels(y)
+    check_same_length(x=x, y=labels)
+    x = np.asarray(x).reshape(labels.size, -1)
+    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(x.shape[1])]
+    if len(names) != x.shape[1]:
+        raise ConfigError(f"{len(names)} feature names for {x.shape[1]} feature columns.")
+    text = np.asarray(split).astype(str)
+    if text.shape != labels.shape:
+        raise ConfigError(f"The split column has {text.size} values for {labels.size} rows.")
+    unknown = sorted(set(text.tolist()) - set(SPLIT_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"Unknown split value(s) {unknown}; each row must be one of {', '.join(SPLIT_NAMES)}."
+        )
+    part = np.array([SPLIT_NAMES[v] for v in text.tolist()])
+    indices = (np.flatnonzero(part == "train"), np.flatnonzero(part == "val"), np.flatnonzero(part == "test"))
+    empty = [s for s, rows in zip(("train", "val", "test"), indices, strict=True) if rows.size == 0]
+    if empty:
+        raise ConfigError(
+            f"{name}: the fixed split has no {' and no '.join(empty)} rows; every split needs at "
+            "least one (validation selects the checkpoint)."
+        )
+    bin_width, label_range = dir_bins(labels, n_bins=n_bins)
+    n_fine = UniformBinner(width=bin_width, range=label_range).fit(labels).n_bins_
+    extra = {"split": "fixed", "n_bins": int(n_fine)}
+    return _splits(name, x, labels, indices, names, bin_width, label_range, description,
+                   {**(info or {}), **extra})

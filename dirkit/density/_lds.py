@@ -138,8 +138,14 @@ class LDSWeights(BaseEstimator):
         self.clip = clip
         self.padding = padding
 
-    def fit(self, y: object) -> LDSWeights:
-        """Estimate the per-bin density of the training labels ``y`` and their weights."""
+    def fit(self, y: object, sample_weight: object = None) -> LDSWeights:
+        """Estimate the per-bin density of the training labels ``y`` and their weights.
+
+        ``sample_weight`` (optional, non-negative, one per label) counts each label with its
+        weight in the histogram, so a weight of 2 acts as a repeated row and 0 as a removed one;
+        ``weights_`` then average 1 weighted by ``sample_weight``. It does not multiply
+        ``weights_``: a caller combines the two.
+        """
         validate_parameter_constraints(self._parameter_constraints, vars(self), "LDSWeights")
         if self.clip is not None and not (len(self.clip) == 2 and 0 <= self.clip[0] <= self.clip[1]):
             raise ConfigError(
@@ -149,7 +155,8 @@ class LDSWeights(BaseEstimator):
         labels = check_labels(y)
         self.binner_ = _fitted_binner(self.binner, labels)
         bins = self.binner_.transform(labels)
-        counts = np.bincount(bins, minlength=self.binner_.n_bins_).astype(np.float64)
+        given = None if sample_weight is None else _check_sample_weight(sample_weight, len(labels))
+        counts = np.bincount(bins, weights=given, minlength=self.binner_.n_bins_).astype(np.float64)
         if self.clip is not None:
             counts = np.clip(counts, self.clip[0], self.clip[1])
         values = np.sqrt(counts) if self.reweight == "sqrt_inv" else counts
@@ -163,7 +170,7 @@ class LDSWeights(BaseEstimator):
         else:
             inverse = np.zeros_like(values)
             np.divide(1.0, values, out=inverse, where=values > 0)
-            self.bin_weights_ = inverse / inverse[bins].mean()
+            self.bin_weights_ = inverse / np.average(inverse[bins], weights=given)
         self.weights_ = self.bin_weights_[bins]
         return self
 
@@ -171,6 +178,18 @@ class LDSWeights(BaseEstimator):
         """Weights of new labels on the training scale (0 in bins with no smoothed density)."""
         check_is_fitted(self, ["bin_weights_"])
         return self.bin_weights_[self.binner_.transform(y)]
+
+
+def _check_sample_weight(sample_weight: object, n: int) -> np.ndarray:
+    weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if weights.shape != (n,):
+        raise ConfigError(f"sample_weight must hold one weight per label ({n}); got shape {weights.shape}.")
+    if not np.all(np.isfinite(weights)) or (weights < 0).any() or weights.sum() <= 0:
+        raise ConfigError(
+            "sample_weight must be finite, non-negative and not all zero; "
+            f"got min {weights.min()!r}, sum {weights.sum()!r}."
+        )
+    return weights
 
 
 def _fitted_binner(binner: UniformBinner | None, labels: np.ndarray) -> UniformBinner:

@@ -44,6 +44,8 @@ def fit_method(
 ) -> FittedMethod:
     """Train ``method`` on ``data`` and return the fitted model (see :func:`run_experiment`).
 
+    The parameters other than the two below are those of :func:`run_experiment`.
+
     Parameters
     ----------
     sample_weight : ndarray of shape (n_train,), optional
@@ -52,8 +54,6 @@ def fit_method(
         smogn), whose synthetic rows have no weight.
     select_on_val : bool
         False: never read the validation split; every stage keeps its last epoch.
-
-    The other parameters are those of :func:`run_experiment`.
     """
     config = train_config or TrainConfig()
     plan = build_plan(method, overrides)

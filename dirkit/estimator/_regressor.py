@@ -95,6 +95,10 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
     :class:`dirkit.resampling.SMOGN` in front of ``DIRRegressor(method="vanilla")`` in an
     ``imblearn.pipeline.Pipeline``.
 
+    It fails one scikit-learn check by design (sample-weight equivalence: a weight of 2 is not a
+    repeated row, see ``_xfail_checks``); run the checks as
+    ``check_estimator(est, expected_failed_checks=dirkit.estimator.expected_failed_checks(est))``.
+
     Examples
     --------
     >>> import numpy as np

@@ -6,7 +6,7 @@ the text below, so the wording of the shared parameters cannot drift between los
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -37,9 +37,12 @@ def fill_doc(obj: T) -> T:
     >>> "averages the weighted" in fill_doc(f).__doc__
     True
     """
-    doc = obj.__doc__
-    if doc:
-        for key, text in _SHARED_PARAMETERS.items():
-            doc = doc.replace(f"%({key})s", text)
-        obj.__doc__ = doc
+    target: Any = obj
+    while target is not None:  # the wrapped function too (``functools.wraps``), read by doc tools
+        doc = target.__doc__
+        if doc:
+            for key, text in _SHARED_PARAMETERS.items():
+                doc = doc.replace(f"%({key})s", text)
+            target.__doc__ = doc
+        target = getattr(target, "__wrapped__", None)
     return obj

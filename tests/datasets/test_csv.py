@@ -83,3 +83,47 @@ def test_errors_name_the_fix(table, tmp_path):
     _write_csv(table, path)
     with pytest.raises(ConfigError, match="'area' has 1 row"):
         load_csv(0, path=path, target="price")
+
+
+def test_a_split_column_fixes_the_split_and_is_not_a_feature(table, tmp_path):
+    part = np.array(["train"] * 160 + ["validation"] * 40 + ["test"] * 40, dtype=object)
+    path = _write_csv({**table, "fold": part}, tmp_path / "houses.csv")
+    data = load_csv(3, path=path, target="price", split="fold")
+    assert data.sizes() == {"train": 160, "val": 40, "test": 40}
+    np.testing.assert_allclose(data.y_val, table["price"][160:200])
+    assert "fold" not in " ".join(data.info["features"]) and data.info["split"] == "fixed"
+    again = load_csv(7, path=path, target="price", split="fold")  # the seed no longer moves the split
+    np.testing.assert_array_equal(again.y_test, data.y_test)
+
+
+def test_train_val_test_files_give_their_rows(table, tmp_path):
+    rows = {"train": slice(0, 150), "val": slice(150, 200), "test": slice(200, 240)}
+    paths = {
+        k: _write_csv({c: v[s] for c, v in table.items()}, tmp_path / f"{k}.csv") for k, s in rows.items()
+    }
+    data = load_csv(0, target="price", **paths)
+    assert data.sizes() == {"train": 150, "val": 50, "test": 40}
+    np.testing.assert_allclose(data.y_test, table["price"][200:])
+    assert data.info["features"] == ["area", "rooms", "city=ams", "city=ber", "city=rom"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"path": "a.csv", "train": "b.csv"}, "either path="),
+        ({"train": "a.csv", "val": "b.csv"}, "all three"),
+        ({"path": "houses.csv", "split": "nope"}, "Unknown split column 'nope'"),
+    ],
+)
+def test_split_arguments_are_checked(table, tmp_path, monkeypatch, kwargs, message):
+    monkeypatch.chdir(tmp_path)
+    _write_csv(table, tmp_path / "houses.csv")
+    with pytest.raises(ConfigError, match=message):
+        load_csv(0, target="price", **kwargs)
+
+
+def test_unknown_split_values_are_named(table, tmp_path):
+    part = np.array(["train"] * 200 + ["holdout"] * 40, dtype=object)
+    path = _write_csv({**table, "fold": part}, tmp_path / "houses.csv")
+    with pytest.raises(ConfigError, match=r"Unknown split value\(s\) \['holdout'\]"):
+        load_csv(0, path=path, target="price", split="fold")

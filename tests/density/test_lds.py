@@ -140,3 +140,20 @@ def test_weights_are_positive_with_mean_one(labels, reweight, lds, kernel):
     bins = UniformBinner(width=1.0).fit_transform(np.array(labels))
     for b in np.unique(bins):
         assert np.ptp(w[bins == b]) <= 1e-9 * w[bins == b].max()
+
+
+def test_a_sample_weight_of_two_counts_as_a_repeated_label():
+    y = np.array([0.2, 0.4, 1.5, 2.5, 2.6, 2.7])
+    binner = UniformBinner(width=1.0, range=(0, 3))
+    weighted = LDSWeights(binner=binner, reweight="inverse").fit(y, sample_weight=[2, 1, 1, 1, 1, 0])
+    repeated = LDSWeights(binner=binner, reweight="inverse").fit(np.r_[y[:5], y[0]])
+    np.testing.assert_allclose(weighted.bin_weights_, repeated.bin_weights_, rtol=1e-12)
+    assert np.average(weighted.weights_, weights=[2, 1, 1, 1, 1, 0]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("weight", "message"), [([1, 1], "one weight per label"), ([0, 0, 0], "not all zero")]
+)
+def test_invalid_sample_weight_is_refused(weight, message):
+    with pytest.raises(ValueError, match=message):
+        LDSWeights().fit([1.0, 2.0, 3.0], sample_weight=weight)
