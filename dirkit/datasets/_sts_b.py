@@ -203,6 +203,18 @@ def load_sts_b_dir(
         return pair_features(u, v, features)
 
     x = {split: encode(first, second) for split, (first, second, _) in splits.items()}
+    return _splits_of(
+        x, splits, f"STS-B-DIR: {model} {features} features, similarity scores in [0, 5]",
+        {"seed": seed, "model": model, "features": features, "folder": str(folder),
+         "n_sentences": len(unique)},
+    )
+
+
+def _splits_of(
+    x: dict[str, np.ndarray], splits: dict[str, tuple[list[str], list[str], np.ndarray]],
+    description: str, info: dict[str, object], token_vectors: np.ndarray | None = None,
+) -> DatasetSplits:
+    """The :class:`DatasetSplits` of STS-B-DIR inputs ``x`` and the scores of ``splits``."""
     return DatasetSplits(
         name="sts-b-dir",
         x_train=x["train"],
@@ -213,14 +225,9 @@ def load_sts_b_dir(
         y_test=splits["test"][2],
         bin_width=0.1,
         label_range=_LABEL_RANGE,
-        description=f"STS-B-DIR: {model} {features} features, similarity scores in [0, 5]",
-        info={
-            "seed": seed,
-            "model": model,
-            "features": features,
-            "folder": str(folder),
-            "n_sentences": len(unique),
-        },
+        description=description,
+        info=info,
+        token_vectors=token_vectors,
     )
 
 
@@ -233,18 +240,9 @@ def _token_splits(
     folder: Path,
 ) -> DatasetSplits:
     x, vectors, facts = pair_token_inputs(splits, model=model, max_tokens=max_tokens)
-    return DatasetSplits(
-        name="sts-b-dir",
-        x_train=x["train"],
-        y_train=splits["train"][2],
-        x_val=x["val"],
-        y_val=splits["val"][2],
-        x_test=x["test"],
-        y_test=splits["test"][2],
-        bin_width=0.1,
-        label_range=_LABEL_RANGE,
-        description=f"STS-B-DIR: {model} WordPiece token ids for a BiLSTM, similarity scores in [0, 5]",
-        info={"seed": seed, "model": model, "encoder": "bilstm", "max_tokens": max_tokens,
-              "folder": str(folder), **facts},
+    return _splits_of(
+        x, splits, f"STS-B-DIR: {model} WordPiece token ids for a BiLSTM, similarity scores in [0, 5]",
+        {"seed": seed, "model": model, "encoder": "bilstm", "max_tokens": max_tokens,
+         "folder": str(folder), **facts},
         token_vectors=vectors,
     )
