@@ -38,7 +38,7 @@ from dirkit.bench import (
     run_benchmark,
     write_report,
 )
-from dirkit.engine import TrainConfig, check_method_spec, run_experiment
+from dirkit.engine import TrainConfig, check_method_spec, import_backbone, run_experiment
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
 __all__ = ["build_parser", "main", "parse_assignments", "train_config_from"]
@@ -118,6 +118,12 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--batch-size", type=_positive(int), help="batch size")
     group.add_argument("--lr", type=_positive(float), help="Adam learning rate")
     group.add_argument("--device", help="cpu or cuda")
+    group.add_argument(
+        "--backbone", metavar="NAME|MODULE:CALLABLE",
+        help="built-in backbone (auto, mlp, resnet, bilstm) or your own: MODULE:CALLABLE is "
+             "imported and called with the per-sample input shape, e.g. (3, 32, 32); it must "
+             "return a torch.nn.Module mapping a batch of inputs to features (N, d)",
+    )
     group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
@@ -218,10 +224,22 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
+    builtin = None if args.backbone is None or ":" in args.backbone else args.backbone
     return train_config_from(
         parse_assignments(args.train_arg, dotted=False),
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=args.device,
+        backbone=builtin,
     )
+
+
+def _user_backbone(args: argparse.Namespace) -> str | None:
+    """The ``MODULE:CALLABLE`` of ``--backbone``, checked to import (None for a built-in name)."""
+    if args.backbone is None or ":" not in args.backbone:
+        return None
+    if os.getcwd() not in sys.path and "" not in sys.path:  # the `dirkit` script's path lacks it
+        sys.path.insert(0, os.getcwd())
+    import_backbone(args.backbone)  # fail before any data is loaded
+    return str(args.backbone)
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -232,6 +250,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     overrides = parse_assignments(args.set, dotted=True)
     loader_args = parse_assignments(args.dataset_arg, dotted=False)
     config = _train_config(args)
+    backbone = _user_backbone(args)
     DATASETS.get(args.dataset)
     check_method_spec(args.method)
     if args.out is None:
@@ -243,6 +262,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             train_config=config,
             overrides=overrides or None,
             progress=_progress(args),
+            backbone=backbone,
         )
         metrics, duration = result.metrics, result.duration_s
     else:
@@ -257,6 +277,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             overrides=overrides,
             progress=_progress(args),
             command=command,
+            backbone=backbone,
         )
         metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
         if run.n_reused:
@@ -318,6 +339,7 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             progress=_progress(args),
             command=command,
             checkpoints=args.checkpoints,
+            backbone=_user_backbone(args),
         )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)

@@ -210,3 +210,25 @@ def test_bad_inputs_end_in_one_line_errors_with_the_fix(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err, (argv, err)
         assert "Traceback" not in err
+
+
+USER_BACKBONE = (
+    "from torch import nn\n\ndef make(shape):\n    return nn.Sequential(nn.Linear(shape[0], 9), nn.Tanh())\n"
+)
+
+
+def test_train_and_bench_take_a_user_backbone_by_import_path(capsys, tmp_path, monkeypatch):
+    (tmp_path / "cli_backbones.py").write_text(USER_BACKBONE)
+    monkeypatch.chdir(tmp_path)  # found from the working folder, as a user's own module is
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    monkeypatch.delitem(sys.modules, "cli_backbones", raising=False)
+    argv = ["bench", "--dataset", "synthetic", "--methods", "sqinv+lds+fds", "--seeds", "0",
+            "--out", str(tmp_path / "runs"), "--backbone", "cli_backbones:make", *FAST]
+    assert main(argv) == 0
+    record = json.loads((tmp_path / "runs" / "results.json").read_text())["records"][0]
+    assert record["config"]["backbone"] == {"kind": "factory", "name": "cli_backbones:make"}
+    assert record["settings"]["backbone"] == record["config"]["backbone"]
+    capsys.readouterr()
+    assert main(["train", "--dataset", "synthetic", "--method", "vanilla", "--backbone", "cli_backbones:nope",
+                 *FAST]) == 2
+    assert "has no attribute 'nope'" in capsys.readouterr().err

@@ -27,7 +27,8 @@ from dirkit.bench._store import (
     to_json,
 )
 from dirkit.datasets import DatasetSplits
-from dirkit.engine import RunResult, TrainConfig, check_method_spec, run_experiment
+from dirkit.engine import BackboneSpec, RunResult, TrainConfig, check_method_spec, run_experiment
+from dirkit.engine._user_backbone import describe_backbone
 from dirkit.exceptions import ConfigError
 
 __all__ = ["BenchmarkRun", "RunFn", "load_dataset", "run_benchmark"]
@@ -160,9 +161,20 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         yield bar
 
 
-def _settings(train_config: TrainConfig, kwargs: Mapping[str, object], overrides: Overrides) -> Any:
-    """What a record's result depends on besides its key, in the plain-JSON form it is saved in."""
-    return to_json({"train_config": train_config.to_dict(), "dataset_kwargs": kwargs, "overrides": overrides})
+def _settings(
+    train_config: TrainConfig, kwargs: Mapping[str, object], overrides: Overrides,
+    backbone: Mapping[str, object] | None = None,
+) -> Any:
+    """What a record's result depends on besides its key, in the plain-JSON form it is saved in.
+
+    A user backbone's description is added only when there is one, so records of the built-in
+    backbones saved before it existed still match.
+    """
+    settings: dict[str, Any] = {"train_config": train_config.to_dict(), "dataset_kwargs": kwargs,
+                                "overrides": overrides}
+    if backbone is not None:
+        settings["backbone"] = backbone
+    return to_json(settings)
 
 
 #: Training fields whose default changed after records were saved without them: the value that
@@ -221,6 +233,7 @@ def run_benchmark(
     command: Sequence[str] | None = None,
     checkpoints: bool = False,
     run_fn: RunFn = run_experiment,
+    backbone: BackboneSpec | str | None = None,
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
@@ -261,6 +274,9 @@ def run_benchmark(
     run_fn : callable
         Performs one run, with the signature of :func:`dirkit.engine.run_experiment` (the
         default, whose method specs are validated before anything runs).
+    backbone : nn.Module, callable or str, optional
+        A user backbone for every run (see :func:`dirkit.engine.run_experiment`); its
+        description is part of each record's settings.
 
     Returns
     -------
@@ -290,9 +306,12 @@ def run_benchmark(
             f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
         ) from None
 
+    backbone_info = None if backbone is None else describe_backbone(backbone)
+    run_kwargs: dict[str, Any] = {} if backbone is None else {"backbone": backbone}
+
     def settings_of(dataset: str, method: str) -> Any:
         own = {k: v for k, v in overrides.items() if k in _components(method)}
-        return _settings(train_config, dataset_kwargs.get(dataset, {}), own)
+        return _settings(train_config, dataset_kwargs.get(dataset, {}), own, backbone_info)
 
     all_records = load_records(out_dir)
     done = {record_key(r): r for r in all_records}
@@ -331,6 +350,7 @@ def run_benchmark(
                     overrides=own or None,
                     progress=False,
                     checkpoint_dir=checkpoint_dir,
+                    **run_kwargs,
                 )
                 save_predictions(out_dir, dataset, method, seed, data, result)
                 record = make_record(

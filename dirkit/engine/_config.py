@@ -41,7 +41,13 @@ class TrainConfig:
         ``"auto"``: the BiLSTM pair encoder for token inputs (a data set with
         ``token_vectors``, e.g. ``sts-b-dir`` with ``encoder="bilstm"``), a ResNet for images
         (inputs of shape (n, C, H, W)), an MLP for vectors (n, d). ``"mlp"`` needs vectors;
-        ``"resnet"`` needs images; ``"bilstm"`` needs token inputs.
+        ``"resnet"`` needs images; ``"bilstm"`` needs token inputs. Ignored when a user
+        backbone is passed (``backbone=`` of :func:`~dirkit.engine.run_experiment`).
+    backbone_inputs : {"standardised", "raw"}
+        What a user backbone receives: ``"standardised"`` (default) the inputs normalised as the
+        built-in backbones see them (vectors: z-scores per feature, images: float32 standardised
+        per channel, both with training-split statistics; other inputs such as token ids as
+        stored); ``"raw"`` the inputs as stored (uint8 images stay uint8).
     resnet_width : int
         Channels of the ResNet's first stage (stages ``width * (1, 2, 4, 8)``, ResNet-18 layout,
         ImageNet stem); 64 is ResNet-18, 16-32 trains quickly on a CPU at 32 px.
@@ -85,6 +91,7 @@ class TrainConfig:
     lstm_dropout: float = 0.2
     train_embeddings: bool = False
     regression_units: Literal["standardised", "label"] = "standardised"
+    backbone_inputs: Literal["standardised", "raw"] = "standardised"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

@@ -23,6 +23,7 @@ from dirkit.engine._callbacks import BestOnValidation, EpochCheckpoint, FDSUpdat
 from dirkit.engine._config import TrainConfig
 from dirkit.engine._distributed import is_distributed, rank, world_size
 from dirkit.engine._trainer import Trainer
+from dirkit.engine._user_backbone import BackboneSpec, build_user_backbone, describe_backbone
 from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.labels import UniformBinner
 from dirkit.methods._plan import LabelContext, Stage, TrainingPlan, parameters_of
@@ -188,9 +189,16 @@ def _augmenter(x: np.ndarray, config: TrainConfig, seed: int) -> RandomCropFlip 
     return RandomCropFlip(len(x), padding=max(1, x.shape[-1] // 8), seed=seed)
 
 
-def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
-    """Backbone (:func:`build_backbone`), optional FDS, and the plan's head(s)."""
-    backbone = build_backbone(context.x_train, config, context.data.token_vectors)
+def build_model(
+    plan: TrainingPlan, context: LabelContext, config: TrainConfig, backbone_spec: BackboneSpec | None = None
+) -> DIRModel:
+    """Backbone (the user's ``backbone_spec``, else :func:`build_backbone`), optional FDS, and the
+    plan's head(s), all sized to the backbone's feature width."""
+    backbone: nn.Module
+    if backbone_spec is not None:
+        backbone = build_user_backbone(backbone_spec, context.x_train, inputs=config.backbone_inputs)
+    else:
+        backbone = build_backbone(context.x_train, config, context.data.token_vectors)
     dim = int(getattr(backbone, "feature_dim", config.feature_dim))  # the BiLSTM sets its own
     fds = FDS(dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
     model = DIRModel(backbone, plan.head.build(dim, context), fds=fds)
@@ -226,7 +234,8 @@ def _main_stage(plan: TrainingPlan, frozen_backbone: bool) -> Stage:
 
 
 def _checkpoint_settings(
-    plan: TrainingPlan, data: DatasetSplits, config: TrainConfig, seed: int, stage: str
+    plan: TrainingPlan, data: DatasetSplits, config: TrainConfig, seed: int, stage: str,
+    backbone: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a stage's checkpoint must have been made with to be resumed (plain JSON)."""
     from dirkit import __version__
@@ -235,6 +244,8 @@ def _checkpoint_settings(
     settings = {"train": config.to_dict(), "methods": plan.configs, "dataset": data.name,
                 "sizes": data.sizes(), "seed": seed, "stage": stage,
                 "code": {"version": __version__, "commit": git_commit()}}
+    if backbone is not None:  # only then, so that checkpoints of built-in backbones still match
+        settings["backbone"] = backbone
     loaded: dict[str, Any] = json.loads(json.dumps(settings, sort_keys=True, default=str))
     return loaded
 
@@ -250,6 +261,7 @@ def fit_plan(
     description: str = "",
     sample_weight: np.ndarray | None = None,
     select_on_val: bool = True,
+    backbone: BackboneSpec | None = None,
 ) -> FittedMethod:
     """Train ``plan`` on ``data`` (checkpoints selected on the validation split only).
 
@@ -259,7 +271,8 @@ def fit_plan(
 
     ``sample_weight`` (one per training row; not with resampling) multiplies the method's sample
     weights in every stage. ``select_on_val=False`` never reads the validation split: every stage
-    keeps its last epoch.
+    keeps its last epoch. ``backbone`` replaces the built-in backbone (see
+    :func:`~dirkit.engine.fit_method`).
     """
     if config.regression_units not in ("standardised", "label"):
         raise ConfigError(
@@ -277,7 +290,8 @@ def fit_plan(
     train = SampleTable(x_train, y_train, binner.transform(y_train), weights, extras, device=device)
     val = SampleTable(data.x_val, data.y_val, binner.transform(data.y_val),
                       np.ones(len(data.y_val)), device=device) if select_on_val else None
-    model = build_model(plan, context, config).to(device)
+    model = build_model(plan, context, config, backbone).to(device)
+    backbone_info = None if backbone is None else describe_backbone(backbone)
 
     before = [s for s in plan.stages if s.position == "before"]
     after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
@@ -312,7 +326,7 @@ def fit_plan(
         if checkpoint_dir is not None:
             checkpoint = EpochCheckpoint(
                 checkpoint_dir / f"stage{index}-{stage.name}.pt",
-                settings=_checkpoint_settings(plan, data, config, seed, stage.name),
+                settings=_checkpoint_settings(plan, data, config, seed, stage.name, backbone_info),
             )
             callbacks.append(checkpoint)
         sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
