@@ -23,6 +23,17 @@ class TrainConfig:
         Global batch size (split across processes under ``torch.distributed``).
     lr, weight_decay : float
         Adam settings.
+    lr_schedule : {"constant", "step", "cosine"}
+        Learning rate over the epochs of each stage, stepped once per epoch. ``"constant"``
+        (default): ``lr`` throughout. ``"step"``: multiplied by ``lr_gamma`` at each of
+        ``lr_milestones``, the DIR papers' schedule (x0.1 at epochs 60 and 80 of 90, Yang et al.
+        2021). ``"cosine"``: annealed from ``lr`` to 0 over the stage. A resumed run continues the
+        schedule where its checkpoint left it.
+    lr_milestones : tuple of int
+        Epochs of the main stage at which ``"step"`` decays, each in ``1..epochs - 1``; shorter
+        stages (pre-training, re-training) decay at the same fractions of their own epochs.
+    lr_gamma : float
+        Factor of each ``"step"`` decay.
     hidden : tuple of int
         Hidden widths of the MLP backbone for vector inputs.
     feature_dim : int
@@ -77,6 +88,9 @@ class TrainConfig:
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 1e-4
+    lr_schedule: Literal["constant", "step", "cosine"] = "constant"
+    lr_milestones: tuple[int, ...] = (60, 80)
+    lr_gamma: float = 0.1
     hidden: tuple[int, ...] = (256, 256)
     feature_dim: int = 128
     dropout: float = 0.0

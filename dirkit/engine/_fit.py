@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from dirkit.engine._augment import RandomCropFlip
 from dirkit.engine._callbacks import BestOnValidation, EpochCheckpoint, FDSUpdate, History
 from dirkit.engine._config import TrainConfig
 from dirkit.engine._distributed import is_distributed, rank, world_size
+from dirkit.engine._schedule import build_scheduler, check_schedule
 from dirkit.engine._trainer import Trainer
 from dirkit.engine._user_backbone import BackboneSpec, build_user_backbone, describe_backbone
 from dirkit.exceptions import ConfigError, ShapeError
@@ -279,6 +281,7 @@ def fit_plan(
             "TrainConfig.regression_units must be 'standardised' or 'label'; "
             f"got {config.regression_units!r}."
         )
+    check_schedule(config)
     x_train, y_train = _training_set(plan, data, seed)
     binner = UniformBinner(width=data.bin_width, range=data.label_range).fit(y_train)
     context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed,
@@ -331,11 +334,13 @@ def fit_plan(
             callbacks.append(checkpoint)
         sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
                                      rank=rank(), world_size=world_size())
+        epochs = max(1, round(config.epochs * stage.epoch_fraction))
         trainer = Trainer(
-            epochs=max(1, round(config.epochs * stage.epoch_fraction)),
+            epochs=epochs,
             callbacks=callbacks,
             progress=progress,
             description=f"{description} {stage.name}".strip(),
+            lr_scheduler=functools.partial(build_scheduler, config=config, epochs=epochs),
         )
         trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)

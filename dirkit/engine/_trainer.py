@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.optim.lr_scheduler import LRScheduler
 
 from dirkit.datasets._batches import Batch, GlobalBatchSampler, SampleTable
 from dirkit.engine._distributed import is_distributed
@@ -54,6 +55,10 @@ class Trainer:
         Show a progress bar over epochs.
     description : str
         Label of the progress bar.
+    lr_scheduler : callable, optional
+        ``lr_scheduler(optimizer) -> LRScheduler or None``, called once the optimiser exists;
+        the scheduler is stepped after every epoch (before ``on_epoch_end``, so a checkpoint
+        saves the learning rate of the next epoch) and kept as ``trainer.scheduler``.
     """
 
     def __init__(
@@ -64,6 +69,7 @@ class Trainer:
         evaluate_fn: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None,
         progress: bool = False,
         description: str = "train",
+        lr_scheduler: Callable[[torch.optim.Optimizer], LRScheduler | None] | None = None,
     ) -> None:
         self.epochs = epochs
         self.callbacks = list(callbacks)
@@ -75,6 +81,8 @@ class Trainer:
         self.should_stop = False
         self.module: TrainModule | None = None
         self.optimizer: torch.optim.Optimizer | None = None
+        self.lr_scheduler = lr_scheduler
+        self.scheduler: LRScheduler | None = None
 
     # ------------------------------------------------------------------ the loop
     def fit(
@@ -86,6 +94,7 @@ class Trainer:
     ) -> None:
         """Train ``module`` on ``train`` batches from ``sampler``, validating on ``val``."""
         self.module, self.optimizer = module, module.configure_optimizer()
+        self.scheduler = None if self.lr_scheduler is None else self.lr_scheduler(self.optimizer)
         self.should_stop = False
         self._call("on_fit_start")
         bar = _progress_bar(self.epochs, self.epoch, self.description, enabled=self.progress)
@@ -93,6 +102,8 @@ class Trainer:
             self._call("on_epoch_start")
             train_loss = self.train_epoch(train, sampler)
             val_metrics = self.evaluate(val) if val is not None else {}
+            if self.scheduler is not None:
+                self.scheduler.step()
             self.epoch += 1
             self._call("on_epoch_end", train_loss=train_loss, val_metrics=val_metrics)
             if bar is not None:
