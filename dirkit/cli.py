@@ -1,4 +1,4 @@
-"""The ``dirkit`` command line: ``list``, ``train``, ``bench`` and ``report``.
+"""The ``dirkit`` command line: ``list``, ``train``, ``bench``, ``report``, ``predict`` and ``evaluate``.
 
 Examples
 --------
@@ -8,6 +8,9 @@ Examples
     dirkit train --dataset synthetic --method sqinv+lds --epochs 5 --set lds.sigma=1
     dirkit bench --dataset synthetic --methods vanilla,sqinv,sqinv+lds+fds --seeds 0,1,2 --out runs/syn
     dirkit report runs/syn
+    dirkit train --dataset synthetic --method vanilla --save-model model.pt
+    dirkit predict --model model.pt --dataset synthetic --out predictions.csv
+    dirkit evaluate --model model.pt --dataset synthetic
 
 Unknown data set, method or loss names and invalid settings exit with status 2 and a message that
 lists the valid choices.
@@ -22,18 +25,21 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from dirkit._model_commands import add_model_commands
 from dirkit._registry import DATASETS, LOSSES, METHODS
 from dirkit.bench import (
     RESULTS_FILE,
     format_shot_table,
     load_dataset,
     load_records,
+    model_path,
     render_summary,
     run_benchmark,
     write_report,
@@ -154,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--method", required=True, help="method spec, e.g. vanilla or sqinv+lds+fds")
     train.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     train.add_argument("--out", type=Path, help=f"folder to write {RESULTS_FILE} and results.md into")
+    train.add_argument("--save-model", type=Path, metavar="PATH",
+                       help="write the selected model to PATH (read by dirkit predict / evaluate and "
+                            "dirkit.engine.load_model)")
     _add_training_options(train)
     train.set_defaults(handler=_train)
 
@@ -172,12 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--out", type=Path, required=True, help="output folder (rerun to resume)")
     bench.add_argument("--checkpoints", action="store_true", help="checkpoint every epoch; resume mid-run")
+    bench.add_argument("--keep-models", action="store_true",
+                       help="keep each run's selected model in OUT/models/DATASET__METHOD__SEED.pt")
     _add_training_options(bench)
     bench.set_defaults(handler=_bench)
 
     report = commands.add_parser("report", help="re-render results.md and the plots of a benchmark folder")
     report.add_argument("out", type=Path, help=f"folder holding {RESULTS_FILE}")
     report.set_defaults(handler=_report)
+    add_model_commands(commands)
     return parser
 
 
@@ -232,7 +244,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     )
 
 
-def _user_backbone(args: argparse.Namespace) -> str | None:
+def user_backbone(args: argparse.Namespace) -> str | None:
     """The ``MODULE:CALLABLE`` of ``--backbone``, checked to import (None for a built-in name)."""
     if args.backbone is None or ":" not in args.backbone:
         return None
@@ -250,7 +262,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     overrides = parse_assignments(args.set, dotted=True)
     loader_args = parse_assignments(args.dataset_arg, dotted=False)
     config = _train_config(args)
-    backbone = _user_backbone(args)
+    backbone = user_backbone(args)
     DATASETS.get(args.dataset)
     check_method_spec(args.method)
     if args.out is None:
@@ -263,6 +275,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             overrides=overrides or None,
             progress=_progress(args),
             backbone=backbone,
+            save_model=args.save_model,
         )
         metrics, duration = result.metrics, result.duration_s
     else:
@@ -278,10 +291,14 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             progress=_progress(args),
             command=command,
             backbone=backbone,
+            model_dir=None if args.save_model is None else args.out / "models",
         )
         metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
         if run.n_reused:
             print(f"Reusing the finished run in {run.path} (delete it there to train again).")
+        if args.save_model is not None:
+            kept = model_path(args.out / "models", args.dataset, args.method, args.seed)
+            _copy_model(kept, args.save_model)
     print(
         f"{args.dataset} / {args.method} / seed {args.seed}: test metrics by shot region "
         f"({duration:.1f} s; validation MAE {metrics['val']['all']['mae']:.3f})"
@@ -293,6 +310,17 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             f"\nWrote {args.out / RESULTS_FILE} and {files.markdown}; `dirkit report {args.out}` draws plots."
         )
     return 0
+
+
+def _copy_model(kept: Path, path: Path) -> None:
+    if not kept.exists():
+        raise ConfigError(
+            f"The finished run reused from --out has no model file ({kept}); delete its record in "
+            "results.json to train it again, or use another --out."
+        )
+    if kept.resolve() != path.resolve():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kept, path)
 
 
 def _write_and_print_report(out: Path, records: list[dict[str, Any]]) -> None:
@@ -339,7 +367,8 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             progress=_progress(args),
             command=command,
             checkpoints=args.checkpoints,
-            backbone=_user_backbone(args),
+            backbone=user_backbone(args),
+            model_dir=args.out / "models" if args.keep_models else None,
         )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)

@@ -31,7 +31,7 @@ from dirkit.engine import BackboneSpec, RunResult, TrainConfig, check_method_spe
 from dirkit.engine._user_backbone import describe_backbone
 from dirkit.exceptions import ConfigError
 
-__all__ = ["BenchmarkRun", "RunFn", "load_dataset", "run_benchmark"]
+__all__ = ["BenchmarkRun", "RunFn", "load_dataset", "model_path", "run_benchmark"]
 
 #: Signature of :func:`dirkit.engine.run_experiment`, the function that performs one run.
 RunFn = Callable[..., RunResult]
@@ -62,6 +62,17 @@ class BenchmarkRun:
     n_run: int
     n_reused: int
     path: Path
+
+
+def model_path(model_dir: Path, dataset: str, method: str, seed: int) -> Path:
+    """The model file of one run under ``model_dir``.
+
+    Examples
+    --------
+    >>> model_path(Path("out/models"), "synthetic", "sqinv+lds", 2).as_posix()
+    'out/models/synthetic__sqinv+lds__2.pt'
+    """
+    return Path(model_dir) / predictions_path(Path(), dataset, method, seed).with_suffix(".pt").name
 
 
 def _components(method: str) -> list[str]:
@@ -234,6 +245,7 @@ def run_benchmark(
     checkpoints: bool = False,
     run_fn: RunFn = run_experiment,
     backbone: BackboneSpec | str | None = None,
+    model_dir: Path | None = None,
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
@@ -277,6 +289,10 @@ def run_benchmark(
     backbone : nn.Module, callable or str, optional
         A user backbone for every run (see :func:`dirkit.engine.run_experiment`); its
         description is part of each record's settings.
+    model_dir : Path, optional
+        Keep each run's selected model there, as ``<dataset>__<method>__<seed>.pt``
+        (:meth:`dirkit.engine.FittedMethod.save`; read with :func:`dirkit.engine.load_model`).
+        Runs already finished before are not trained again, so they get no file.
 
     Returns
     -------
@@ -351,6 +367,8 @@ def run_benchmark(
                     progress=False,
                     checkpoint_dir=checkpoint_dir,
                     **run_kwargs,
+                    **({} if model_dir is None
+                       else {"save_model": model_path(model_dir, dataset, method, seed)}),
                 )
                 save_predictions(out_dir, dataset, method, seed, data, result)
                 record = make_record(

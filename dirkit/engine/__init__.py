@@ -4,6 +4,7 @@ from dirkit.engine._callbacks import BestOnValidation, EarlyStopping, EpochCheck
 from dirkit.engine._config import RunResult, TrainConfig
 from dirkit.engine._distributed import all_reduce_sum, is_distributed, rank, world_size
 from dirkit.engine._fit import FittedMethod, fit_plan
+from dirkit.engine._model_file import load_model
 from dirkit.engine._run import check_method_spec, fit_method, run_experiment
 from dirkit.engine._trainer import Trainer, TrainingError, TrainModule
 from dirkit.engine._user_backbone import BackboneSpec, UserBackbone, import_backbone
@@ -28,6 +29,7 @@ __all__ = [
     "fit_plan",
     "import_backbone",
     "is_distributed",
+    "load_model",
     "rank",
     "run_experiment",
     "world_size",

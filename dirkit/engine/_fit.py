@@ -39,7 +39,23 @@ Loss = Callable[[DIROutput, Batch, TrainingPlan], Tensor]
 
 @dataclass
 class FittedMethod:
-    """A trained model with the prediction rule of its last stage."""
+    """A trained model with the prediction rule of its last stage.
+
+    :meth:`save` writes it to one file and :meth:`load` reads it back (no training data
+    needed), predicting exactly as before.
+
+    Attributes
+    ----------
+    config : TrainConfig
+        The training settings it was built with.
+    method, overrides : str, dict
+        The method spec and its settings (set by :func:`~dirkit.engine.fit_method`; None when
+        :func:`fit_plan` was called with a hand-made plan, which cannot be saved).
+    backbone : nn.Module, callable or str, optional
+        The user backbone it was built from (None for the built-in ones).
+    head_state : dict
+        What the head chose on validation after training (``group-robust``: its rule).
+    """
 
     model: DIRModel
     plan: TrainingPlan
@@ -47,6 +63,56 @@ class FittedMethod:
     predict_output: Callable[[DIROutput], Tensor]
     history: list[dict[str, Any]] = field(default_factory=list)
     resumed_s: float = 0.0  # training time before a resume from checkpoints (all stages)
+    config: TrainConfig = field(default_factory=TrainConfig)
+    method: str | None = None
+    overrides: dict[str, dict[str, Any]] | None = None
+    backbone: BackboneSpec | str | None = None
+    head_state: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        """Write everything needed to predict to ``path`` (conventionally ``*.pt``).
+
+        The file holds the weights as a state dict, the method spec, its settings and the
+        training settings as JSON, the training labels (the label bins, groups and scaling are
+        rebuilt from them) and the head's validation choices; it is read with
+        ``torch.load(weights_only=True)``, so loading it never runs pickled code. A model with
+        a user backbone stores the backbone's description, not its code: pass the backbone to
+        :meth:`load` again.
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
+        from dirkit.engine._model_file import save_fitted
+
+        return save_fitted(self, Path(path))
+
+    @classmethod
+    def load(
+        cls, path: str | Path, *, backbone: BackboneSpec | str | None = None, device: str = "cpu"
+    ) -> FittedMethod:
+        """Read a model written by :meth:`save` onto ``device``.
+
+        Parameters
+        ----------
+        path : str or Path
+        backbone : nn.Module, callable or str, optional
+            The user backbone the model was trained with (the same module class, factory or
+            ``"module:callable"`` path); required for such models, refused for the others.
+        device : str
+            Where to put the model (``"cpu"``, ``"cuda"``).
+
+        Raises
+        ------
+        CheckpointError
+            When the file is not a dirkit model file or cannot be read safely.
+        ConfigError
+            When ``backbone`` is missing, not needed, or not the one the file was made with.
+        """
+        from dirkit.engine._model_file import load_fitted
+
+        return load_fitted(Path(path), backbone=backbone, device=device)
 
     @torch.no_grad()
     def predict(self, x: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
@@ -296,13 +362,10 @@ def fit_plan(
     model = build_model(plan, context, config, backbone).to(device)
     backbone_info = None if backbone is None else describe_backbone(backbone)
 
-    before = [s for s in plan.stages if s.position == "before"]
-    after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
-    frozen_backbone = any(s.freezes_main_backbone for s in before)
     predict_output: Callable[[DIROutput], Tensor] = plan.head.predict
     history: list[dict[str, Any]] = []
     resumed_s = 0.0
-    for index, stage in enumerate([*before, _main_stage(plan, frozen_backbone), *after]):
+    for index, stage in enumerate(stage_sequence(plan)):
         if stage.prepare_model is not None:
             stage.prepare_model(model)
         predict_output = stage.predict or predict_output
@@ -345,10 +408,21 @@ def fit_plan(
         trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)
         resumed_s += checkpoint.earlier_s if checkpoint is not None else 0.0
+    untuned = dict(vars(plan.head))
     if val is not None:
         model.eval()
         with torch.no_grad():
             plan.head.tune_on_validation(model, val.x, data.y_val)
+    tuned = {k: v for k, v in vars(plan.head).items() if k not in untuned or untuned[k] is not v}
     for p in model.parameters():
         p.requires_grad_(True)
-    return FittedMethod(model, plan, context, predict_output, history, resumed_s)
+    return FittedMethod(model, plan, context, predict_output, history, resumed_s, config=config,
+                        backbone=backbone, head_state=tuned)
+
+
+def stage_sequence(plan: TrainingPlan) -> list[Stage]:
+    """The plan's stages in training order: those before the main one, main, those after."""
+    before = [s for s in plan.stages if s.position == "before"]
+    after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
+    frozen_backbone = any(s.freezes_main_backbone for s in before)
+    return [*before, _main_stage(plan, frozen_backbone), *after]

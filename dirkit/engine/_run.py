@@ -64,9 +64,14 @@ def fit_method(
         sample_weight = _check_sample_weight(sample_weight, data, plan.resampler, method)
     with torch.random.fork_rng():  # seeded model init without touching the caller's RNG
         torch.manual_seed(seed)
-        return fit_plan(plan, data, config, seed=seed, progress=progress,
-                        checkpoint_dir=checkpoint_dir, description=method,
-                        sample_weight=sample_weight, select_on_val=select_on_val, backbone=factory)
+        fitted = fit_plan(plan, data, config, seed=seed, progress=progress,
+                          checkpoint_dir=checkpoint_dir, description=method,
+                          sample_weight=sample_weight, select_on_val=select_on_val, backbone=factory)
+    fitted.method = method
+    fitted.overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+    if isinstance(backbone, str):
+        fitted.backbone = backbone  # saved model files name the import path
+    return fitted
 
 
 def resolve_backbone(backbone: BackboneSpec | str | None) -> BackboneSpec | None:
@@ -115,6 +120,7 @@ def run_experiment(
     progress: bool = False,
     checkpoint_dir: Path | None = None,
     backbone: BackboneSpec | str | None = None,
+    save_model: Path | None = None,
 ) -> RunResult:
     """Train a method on the training split, select it on validation, report shot metrics.
 
@@ -142,6 +148,9 @@ def run_experiment(
         seed; a module instance is deep-copied, so every run starts from its weights and the
         instance itself stays untrained. Inputs arrive normalised as
         ``TrainConfig.backbone_inputs`` says. Recorded in ``RunResult.config["backbone"]``.
+    save_model : Path, optional
+        Write the selected model there (:meth:`FittedMethod.save`); :func:`load_model` reads
+        it back and predicts exactly as this run did.
 
     Returns
     -------
@@ -164,6 +173,8 @@ def run_experiment(
     started = time.perf_counter()
     fitted = fit_method(data, method, seed=seed, train_config=config, overrides=overrides,
                         progress=progress, checkpoint_dir=checkpoint_dir, backbone=backbone)
+    if save_model is not None:
+        fitted.save(save_model)
     binner = data.binner()
     predictions = {"val": fitted.predict(data.x_val), "test": fitted.predict(data.x_test)}
     metrics = {
