@@ -123,7 +123,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--epochs", type=_positive(int), help="epochs of the main stage")
     group.add_argument("--batch-size", type=_positive(int), help="batch size")
     group.add_argument("--lr", type=_positive(float), help="Adam learning rate")
-    group.add_argument("--device", help="cpu or cuda")
+    group.add_argument("--device", help="cpu, cuda, cuda:N or auto (CUDA where visible)")
     group.add_argument(
         "--backbone", metavar="NAME|MODULE:CALLABLE",
         help="built-in backbone (auto, mlp, resnet, bilstm) or your own: MODULE:CALLABLE is "

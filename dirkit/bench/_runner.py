@@ -28,6 +28,7 @@ from dirkit.bench._store import (
 )
 from dirkit.datasets import DatasetSplits
 from dirkit.engine import BackboneSpec, RunResult, TrainConfig, check_method_spec, run_experiment
+from dirkit.engine._precision import resolve_device
 from dirkit.engine._user_backbone import describe_backbone
 from dirkit.exceptions import ConfigError
 
@@ -344,7 +345,7 @@ def run_benchmark(
     pending = [key for key in grid if key not in done]
     n_finished = 0
     argv = list(command) if command is not None else list(sys.argv)
-    commit, machine = git_commit(), machine_info(train_config.device)
+    commit, machine = git_commit(), machine_info(str(resolve_device(train_config.device)))  # "auto" resolved
     with _progress_bar(len(pending), progress) as bar:
         for (dataset, seed), group in itertools.groupby(pending, key=lambda k: (k[0], k[2])):
             data = load_dataset(dataset, seed, data_dir, dataset_kwargs.get(dataset, {}))

@@ -200,6 +200,8 @@ class EpochCheckpoint:
             )
         if trainer.scheduler is not None:
             trainer.scheduler.load_state_dict(state["scheduler"])
+        if trainer.scaler is not None and state.get("scaler") is not None:
+            trainer.scaler.load_state_dict(state["scaler"])
         trainer.epoch, trainer.global_step = state["epoch"], state["global_step"]
         torch.set_rng_state(state["rng"])
         for index, callback in enumerate(trainer.callbacks):
@@ -245,6 +247,7 @@ class EpochCheckpoint:
             "model": trainer.module.model.state_dict(),
             "optimizer": trainer.optimizer.state_dict(),
             "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
+            "scaler": None if trainer.scaler is None else trainer.scaler.state_dict(),
             "epoch": trainer.epoch,
             "global_step": trainer.global_step,
             "rng": torch.get_rng_state(),

@@ -47,7 +47,14 @@ class TrainConfig:
     monitor : str
         Validation metric that selects the checkpoint (``"mae"``; lower is better). Never test.
     device : str
-        ``"cpu"`` or ``"cuda"``.
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when a device is visible, else
+        the CPU). Asking for CUDA where there is none is a :class:`~dirkit.exceptions.ConfigError`.
+    amp : bool
+        Mixed precision: the forward pass and loss of training steps under ``torch.autocast``
+        (evaluation and prediction stay float32). On CUDA float16 with a gradient scaler by
+        default, on the CPU bfloat16 (float16 autocast needs CUDA). Off by default.
+    amp_dtype : {"auto", "float16", "bfloat16"}
+        The autocast type with ``amp``: ``"auto"`` is float16 on CUDA and bfloat16 on the CPU.
     backbone : {"auto", "mlp", "resnet", "bilstm"}
         ``"auto"``: the BiLSTM pair encoder for token inputs (a data set with
         ``token_vectors``, e.g. ``sts-b-dir`` with ``encoder="bilstm"``), a ResNet for images
@@ -97,6 +104,8 @@ class TrainConfig:
     norm: Literal["batch", "layer"] | None = "batch"
     monitor: str = "mae"
     device: str = "cpu"
+    amp: bool = False
+    amp_dtype: Literal["auto", "float16", "bfloat16"] = "auto"
     backbone: Literal["auto", "mlp", "resnet", "bilstm"] = "auto"
     resnet_width: int = 32
     augment: bool = True

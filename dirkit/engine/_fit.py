@@ -23,6 +23,7 @@ from dirkit.engine._augment import RandomCropFlip
 from dirkit.engine._callbacks import BestOnValidation, EpochCheckpoint, FDSUpdate, History
 from dirkit.engine._config import TrainConfig
 from dirkit.engine._distributed import is_distributed, rank, world_size
+from dirkit.engine._precision import precision_for, resolve_device
 from dirkit.engine._schedule import build_scheduler, check_schedule
 from dirkit.engine._trainer import Trainer
 from dirkit.engine._user_backbone import BackboneSpec, build_user_backbone, describe_backbone
@@ -355,7 +356,8 @@ def fit_plan(
     extras = plan.head.prepare(context)
     main_weights = plan.weights if plan.main_weights is None else plan.main_weights
     weights = _sample_weights(main_weights, plan, extras, context, sample_weight)
-    device = torch.device(config.device)
+    device = resolve_device(config.device)
+    precision = precision_for(config, device)
     train = SampleTable(x_train, y_train, binner.transform(y_train), weights, extras, device=device)
     val = SampleTable(data.x_val, data.y_val, binner.transform(data.y_val),
                       np.ones(len(data.y_val)), device=device) if select_on_val else None
@@ -404,6 +406,7 @@ def fit_plan(
             progress=progress,
             description=f"{description} {stage.name}".strip(),
             lr_scheduler=functools.partial(build_scheduler, config=config, epochs=epochs),
+            precision=precision,
         )
         trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)

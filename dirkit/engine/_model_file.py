@@ -16,6 +16,7 @@ from torch import Tensor
 
 from dirkit.datasets import DatasetSplits
 from dirkit.engine._config import TrainConfig
+from dirkit.engine._precision import resolve_device
 from dirkit.engine._user_backbone import describe_backbone, import_backbone
 from dirkit.exceptions import CheckpointError, ConfigError
 from dirkit.labels import UniformBinner
@@ -25,7 +26,8 @@ from dirkit.nn import DIROutput
 
 if TYPE_CHECKING:
     from dirkit.engine._fit import FittedMethod
-    from dirkit.engine._user_backbone import BackboneSpec
+    from dirkit.engine._precision import resolve_device
+from dirkit.engine._user_backbone import BackboneSpec
 
 __all__ = ["MODEL_FORMAT", "load_fitted", "load_model", "save_fitted"]
 
@@ -192,7 +194,7 @@ def load_fitted(
     head_state = {k: _decode(v) for k, v in spec["head_state"].items()}
     for name, value in head_state.items():
         setattr(plan.head, name, value)
-    model.to(torch.device(device)).eval()
+    model.to(resolve_device(device)).eval()
     return FittedMethod(model, plan, context, predict_output, config=config, method=spec["method"],
                         overrides=spec["overrides"], backbone=backbone, head_state=head_state)
 
