@@ -1,4 +1,4 @@
-"""The ``dirkit`` command line: ``list``, ``train``, ``bench`` and ``report``.
+"""The ``dirkit`` command line: ``list``, ``train``, ``bench``, ``report``, ``predict`` and ``evaluate``.
 
 Examples
 --------
@@ -8,6 +8,9 @@ Examples
     dirkit train --dataset synthetic --method sqinv+lds --epochs 5 --set lds.sigma=1
     dirkit bench --dataset synthetic --methods vanilla,sqinv,sqinv+lds+fds --seeds 0,1,2 --out runs/syn
     dirkit report runs/syn
+    dirkit train --dataset synthetic --method vanilla --save-model model.pt
+    dirkit predict --model model.pt --dataset synthetic --out predictions.csv
+    dirkit evaluate --model model.pt --dataset synthetic
 
 Unknown data set, method or loss names and invalid settings exit with status 2 and a message that
 lists the valid choices.
@@ -21,6 +24,7 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from dirkit import __version__
 from dirkit._catalog import KINDS, listing
+from dirkit._model_commands import add_model_commands
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
 if TYPE_CHECKING:
@@ -112,7 +117,13 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--epochs", type=_positive(int), help="epochs of the main stage")
     group.add_argument("--batch-size", type=_positive(int), help="batch size")
     group.add_argument("--lr", type=_positive(float), help="Adam learning rate")
-    group.add_argument("--device", help="cpu or cuda")
+    group.add_argument("--device", help="cpu, cuda, cuda:N or auto (CUDA where visible)")
+    group.add_argument(
+        "--backbone", metavar="NAME|MODULE:CALLABLE",
+        help="built-in backbone (auto, mlp, resnet, bilstm) or your own: MODULE:CALLABLE is "
+             "imported and called with the per-sample input shape, e.g. (3, 32, 32); it must "
+             "return a torch.nn.Module mapping a batch of inputs to features (N, d)",
+    )
     group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
@@ -147,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--method", required=True, help="method spec, e.g. vanilla or sqinv+lds+fds")
     train.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     train.add_argument("--out", type=Path, help=f"folder to write {RESULTS_FILE} and results.md into")
+    train.add_argument("--save-model", type=Path, metavar="PATH",
+                       help="write the selected model to PATH (read by dirkit predict / evaluate and "
+                            "dirkit.engine.load_model)")
     _add_training_options(train)
     train.set_defaults(handler=_train)
 
@@ -165,12 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--out", type=Path, required=True, help="output folder (rerun to resume)")
     bench.add_argument("--checkpoints", action="store_true", help="checkpoint every epoch; resume mid-run")
+    bench.add_argument("--keep-models", action="store_true",
+                       help="keep each run's selected model in OUT/models/DATASET__METHOD__SEED.pt")
     _add_training_options(bench)
     bench.set_defaults(handler=_bench)
 
     report = commands.add_parser("report", help="re-render results.md and the plots of a benchmark folder")
     report.add_argument("out", type=Path, help=f"folder holding {RESULTS_FILE}")
     report.set_defaults(handler=_report)
+    add_model_commands(commands)
     return parser
 
 
@@ -213,10 +230,24 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
+    builtin = None if args.backbone is None or ":" in args.backbone else args.backbone
     return train_config_from(
         parse_assignments(args.train_arg, dotted=False),
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=args.device,
+        backbone=builtin,
     )
+
+
+def user_backbone(args: argparse.Namespace) -> str | None:
+    """The ``MODULE:CALLABLE`` of ``--backbone``, checked to import (None for a built-in name)."""
+    if args.backbone is None or ":" not in args.backbone:
+        return None
+    if os.getcwd() not in sys.path and "" not in sys.path:  # the `dirkit` script's path lacks it
+        sys.path.insert(0, os.getcwd())
+    from dirkit.engine import import_backbone
+
+    import_backbone(args.backbone)  # fail before any data is loaded
+    return str(args.backbone)
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -231,6 +262,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     overrides = parse_assignments(args.set, dotted=True)
     loader_args = parse_assignments(args.dataset_arg, dotted=False)
     config = _train_config(args)
+    backbone = user_backbone(args)
     DATASETS.get(args.dataset)
     check_method_spec(args.method)
     if args.out is None:
@@ -242,6 +274,8 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             train_config=config,
             overrides=overrides or None,
             progress=_progress(args),
+            backbone=backbone,
+            save_model=args.save_model,
         )
         metrics, duration = result.metrics, result.duration_s
     else:
@@ -256,10 +290,17 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             overrides=overrides,
             progress=_progress(args),
             command=command,
+            backbone=backbone,
+            model_dir=None if args.save_model is None else args.out / "models",
         )
         metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
         if run.n_reused:
             print(f"Reusing the finished run in {run.path} (delete it there to train again).")
+        if args.save_model is not None:
+            from dirkit.bench import model_path
+
+            kept = model_path(args.out / "models", args.dataset, args.method, args.seed)
+            _copy_model(kept, args.save_model)
     print(
         f"{args.dataset} / {args.method} / seed {args.seed}: test metrics by shot region "
         f"({duration:.1f} s; validation MAE {metrics['val']['all']['mae']:.3f})"
@@ -271,6 +312,17 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             f"\nWrote {args.out / RESULTS_FILE} and {files.markdown}; `dirkit report {args.out}` draws plots."
         )
     return 0
+
+
+def _copy_model(kept: Path, path: Path) -> None:
+    if not kept.exists():
+        raise ConfigError(
+            f"The finished run reused from --out has no model file ({kept}); delete its record in "
+            "results.json to train it again, or use another --out."
+        )
+    if kept.resolve() != path.resolve():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kept, path)
 
 
 def _write_and_print_report(out: Path, records: list[dict[str, Any]]) -> None:
@@ -321,6 +373,8 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             progress=_progress(args),
             command=command,
             checkpoints=args.checkpoints,
+            backbone=user_backbone(args),
+            model_dir=args.out / "models" if args.keep_models else None,
         )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)

@@ -11,7 +11,7 @@ from dirkit.bench._plots import plot_group_confusion, plot_label_histogram, plot
 from dirkit.bench._provenance import git_commit, machine_info
 from dirkit.bench._record import make_record
 from dirkit.bench._report import MARKDOWN_FILE, ReportFiles, write_report
-from dirkit.bench._runner import BenchmarkRun, RunFn, load_dataset, run_benchmark
+from dirkit.bench._runner import BenchmarkRun, RunFn, load_dataset, model_path, run_benchmark
 from dirkit.bench._store import RESULTS_FILE, load_records, predictions_path, save_records
 from dirkit.bench._text import format_shot_table, render_summary
 
@@ -32,6 +32,7 @@ __all__ = [
     "load_records",
     "machine_info",
     "make_record",
+    "model_path",
     "plot_group_confusion",
     "plot_label_histogram",
     "plot_per_bin_mae",

@@ -27,10 +27,12 @@ from dirkit.bench._store import (
     to_json,
 )
 from dirkit.datasets import DatasetSplits
-from dirkit.engine import RunResult, TrainConfig, check_method_spec, run_experiment
+from dirkit.engine import BackboneSpec, RunResult, TrainConfig, check_method_spec, run_experiment
+from dirkit.engine._precision import resolve_device
+from dirkit.engine._user_backbone import describe_backbone
 from dirkit.exceptions import ConfigError
 
-__all__ = ["BenchmarkRun", "RunFn", "load_dataset", "run_benchmark"]
+__all__ = ["BenchmarkRun", "RunFn", "load_dataset", "model_path", "run_benchmark"]
 
 #: Signature of :func:`dirkit.engine.run_experiment`, the function that performs one run.
 RunFn = Callable[..., RunResult]
@@ -61,6 +63,17 @@ class BenchmarkRun:
     n_run: int
     n_reused: int
     path: Path
+
+
+def model_path(model_dir: Path, dataset: str, method: str, seed: int) -> Path:
+    """The model file of one run under ``model_dir``.
+
+    Examples
+    --------
+    >>> model_path(Path("out/models"), "synthetic", "sqinv+lds", 2).as_posix()
+    'out/models/synthetic__sqinv+lds__2.pt'
+    """
+    return Path(model_dir) / predictions_path(Path(), dataset, method, seed).with_suffix(".pt").name
 
 
 def _components(method: str) -> list[str]:
@@ -160,9 +173,20 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         yield bar
 
 
-def _settings(train_config: TrainConfig, kwargs: Mapping[str, object], overrides: Overrides) -> Any:
-    """What a record's result depends on besides its key, in the plain-JSON form it is saved in."""
-    return to_json({"train_config": train_config.to_dict(), "dataset_kwargs": kwargs, "overrides": overrides})
+def _settings(
+    train_config: TrainConfig, kwargs: Mapping[str, object], overrides: Overrides,
+    backbone: Mapping[str, object] | None = None,
+) -> Any:
+    """What a record's result depends on besides its key, in the plain-JSON form it is saved in.
+
+    A user backbone's description is added only when there is one, so records of the built-in
+    backbones saved before it existed still match.
+    """
+    settings: dict[str, Any] = {"train_config": train_config.to_dict(), "dataset_kwargs": kwargs,
+                                "overrides": overrides}
+    if backbone is not None:
+        settings["backbone"] = backbone
+    return to_json(settings)
 
 
 #: Training fields whose default changed after records were saved without them: the value that
@@ -221,6 +245,8 @@ def run_benchmark(
     command: Sequence[str] | None = None,
     checkpoints: bool = False,
     run_fn: RunFn = run_experiment,
+    backbone: BackboneSpec | str | None = None,
+    model_dir: Path | None = None,
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
@@ -261,6 +287,13 @@ def run_benchmark(
     run_fn : callable
         Performs one run, with the signature of :func:`dirkit.engine.run_experiment` (the
         default, whose method specs are validated before anything runs).
+    backbone : nn.Module, callable or str, optional
+        A user backbone for every run (see :func:`dirkit.engine.run_experiment`); its
+        description is part of each record's settings.
+    model_dir : Path, optional
+        Keep each run's selected model there, as ``<dataset>__<method>__<seed>.pt``
+        (:meth:`dirkit.engine.FittedMethod.save`; read with :func:`dirkit.engine.load_model`).
+        Runs already finished before are not trained again, so they get no file.
 
     Returns
     -------
@@ -290,9 +323,12 @@ def run_benchmark(
             f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
         ) from None
 
+    backbone_info = None if backbone is None else describe_backbone(backbone)
+    run_kwargs: dict[str, Any] = {} if backbone is None else {"backbone": backbone}
+
     def settings_of(dataset: str, method: str) -> Any:
         own = {k: v for k, v in overrides.items() if k in _components(method)}
-        return _settings(train_config, dataset_kwargs.get(dataset, {}), own)
+        return _settings(train_config, dataset_kwargs.get(dataset, {}), own, backbone_info)
 
     all_records = load_records(out_dir)
     done = {record_key(r): r for r in all_records}
@@ -309,7 +345,7 @@ def run_benchmark(
     pending = [key for key in grid if key not in done]
     n_finished = 0
     argv = list(command) if command is not None else list(sys.argv)
-    commit, machine = git_commit(), machine_info(train_config.device)
+    commit, machine = git_commit(), machine_info(str(resolve_device(train_config.device)))  # "auto" resolved
     with _progress_bar(len(pending), progress) as bar:
         for (dataset, seed), group in itertools.groupby(pending, key=lambda k: (k[0], k[2])):
             data = load_dataset(dataset, seed, data_dir, dataset_kwargs.get(dataset, {}))
@@ -331,6 +367,9 @@ def run_benchmark(
                     overrides=own or None,
                     progress=False,
                     checkpoint_dir=checkpoint_dir,
+                    **run_kwargs,
+                    **({} if model_dir is None
+                       else {"save_model": model_path(model_dir, dataset, method, seed)}),
                 )
                 save_predictions(out_dir, dataset, method, seed, data, result)
                 record = make_record(

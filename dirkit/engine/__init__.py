@@ -4,10 +4,13 @@ from dirkit.engine._callbacks import BestOnValidation, EarlyStopping, EpochCheck
 from dirkit.engine._config import RunResult, TrainConfig
 from dirkit.engine._distributed import all_reduce_sum, is_distributed, rank, world_size
 from dirkit.engine._fit import FittedMethod, fit_plan
+from dirkit.engine._model_file import load_model
 from dirkit.engine._run import check_method_spec, fit_method, run_experiment
 from dirkit.engine._trainer import Trainer, TrainingError, TrainModule
+from dirkit.engine._user_backbone import BackboneSpec, UserBackbone, import_backbone
 
 __all__ = [
+    "BackboneSpec",
     "BestOnValidation",
     "EarlyStopping",
     "EpochCheckpoint",
@@ -19,11 +22,14 @@ __all__ = [
     "TrainModule",
     "Trainer",
     "TrainingError",
+    "UserBackbone",
     "all_reduce_sum",
     "check_method_spec",
     "fit_method",
     "fit_plan",
+    "import_backbone",
     "is_distributed",
+    "load_model",
     "rank",
     "run_experiment",
     "world_size",

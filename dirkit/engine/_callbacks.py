@@ -147,11 +147,12 @@ class History:
 class EpochCheckpoint:
     """Save the whole training state after every epoch; resume from it when ``fit`` starts.
 
-    The file holds the model, the optimiser, the epoch counter, the training time so far, the
-    state of every other callback that has ``state_dict`` and the run's ``settings``; it is
-    written to a temporary file and renamed, so an interrupted write never leaves a corrupt
-    checkpoint. Only rank 0 writes. It is read with ``torch.load(weights_only=True)``: tensors
-    and plain containers only, never arbitrary pickled objects, so a crafted file cannot run code.
+    The file holds the model, the optimiser, the learning-rate scheduler, the epoch counter, the
+    training time so far, the state of every other callback that has ``state_dict`` and the run's
+    ``settings``; it is written to a temporary file and renamed, so an interrupted write never
+    leaves a corrupt checkpoint. Only rank 0 writes. It is read with
+    ``torch.load(weights_only=True)``: tensors and plain containers only, never arbitrary pickled
+    objects, so a crafted file cannot run code.
 
     Parameters
     ----------
@@ -192,6 +193,15 @@ class EpochCheckpoint:
             return
         trainer.module.model.load_state_dict(state["model"])
         trainer.optimizer.load_state_dict(state["optimizer"])
+        if (trainer.scheduler is None) != (state.get("scheduler") is None):
+            raise CheckpointError(
+                f"Checkpoint {self.path} was saved {'with' if state.get('scheduler') else 'without'} a "
+                "learning-rate scheduler and this run has the other; delete it to train from scratch."
+            )
+        if trainer.scheduler is not None:
+            trainer.scheduler.load_state_dict(state["scheduler"])
+        if trainer.scaler is not None and state.get("scaler") is not None:
+            trainer.scaler.load_state_dict(state["scaler"])
         trainer.epoch, trainer.global_step = state["epoch"], state["global_step"]
         torch.set_rng_state(state["rng"])
         for index, callback in enumerate(trainer.callbacks):
@@ -236,6 +246,8 @@ class EpochCheckpoint:
             "settings": self.settings,
             "model": trainer.module.model.state_dict(),
             "optimizer": trainer.optimizer.state_dict(),
+            "scheduler": None if trainer.scheduler is None else trainer.scheduler.state_dict(),
+            "scaler": None if trainer.scaler is None else trainer.scaler.state_dict(),
             "epoch": trainer.epoch,
             "global_step": trainer.global_step,
             "rng": torch.get_rng_state(),

@@ -23,6 +23,17 @@ class TrainConfig:
         Global batch size (split across processes under ``torch.distributed``).
     lr, weight_decay : float
         Adam settings.
+    lr_schedule : {"constant", "step", "cosine"}
+        Learning rate over the epochs of each stage, stepped once per epoch. ``"constant"``
+        (default): ``lr`` throughout. ``"step"``: multiplied by ``lr_gamma`` at each of
+        ``lr_milestones``, the DIR papers' schedule (x0.1 at epochs 60 and 80 of 90, Yang et al.
+        2021). ``"cosine"``: annealed from ``lr`` to 0 over the stage. A resumed run continues the
+        schedule where its checkpoint left it.
+    lr_milestones : tuple of int
+        Epochs of the main stage at which ``"step"`` decays, each in ``1..epochs - 1``; shorter
+        stages (pre-training, re-training) decay at the same fractions of their own epochs.
+    lr_gamma : float
+        Factor of each ``"step"`` decay.
     hidden : tuple of int
         Hidden widths of the MLP backbone for vector inputs.
     feature_dim : int
@@ -36,12 +47,25 @@ class TrainConfig:
     monitor : str
         Validation metric that selects the checkpoint (``"mae"``; lower is better). Never test.
     device : str
-        ``"cpu"`` or ``"cuda"``.
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when a device is visible, else
+        the CPU). Asking for CUDA where there is none is a :class:`~dirkit.exceptions.ConfigError`.
+    amp : bool
+        Mixed precision: the forward pass and loss of training steps under ``torch.autocast``
+        (evaluation and prediction stay float32). On CUDA float16 with a gradient scaler by
+        default, on the CPU bfloat16 (float16 autocast needs CUDA). Off by default.
+    amp_dtype : {"auto", "float16", "bfloat16"}
+        The autocast type with ``amp``: ``"auto"`` is float16 on CUDA and bfloat16 on the CPU.
     backbone : {"auto", "mlp", "resnet", "bilstm"}
         ``"auto"``: the BiLSTM pair encoder for token inputs (a data set with
         ``token_vectors``, e.g. ``sts-b-dir`` with ``encoder="bilstm"``), a ResNet for images
         (inputs of shape (n, C, H, W)), an MLP for vectors (n, d). ``"mlp"`` needs vectors;
-        ``"resnet"`` needs images; ``"bilstm"`` needs token inputs.
+        ``"resnet"`` needs images; ``"bilstm"`` needs token inputs. Ignored when a user
+        backbone is passed (``backbone=`` of :func:`~dirkit.engine.run_experiment`).
+    backbone_inputs : {"standardised", "raw"}
+        What a user backbone receives: ``"standardised"`` (default) the inputs normalised as the
+        built-in backbones see them (vectors: z-scores per feature, images: float32 standardised
+        per channel, both with training-split statistics; other inputs such as token ids as
+        stored); ``"raw"`` the inputs as stored (uint8 images stay uint8).
     resnet_width : int
         Channels of the ResNet's first stage (stages ``width * (1, 2, 4, 8)``, ResNet-18 layout,
         ImageNet stem); 64 is ResNet-18, 16-32 trains quickly on a CPU at 32 px.
@@ -71,12 +95,17 @@ class TrainConfig:
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 1e-4
+    lr_schedule: Literal["constant", "step", "cosine"] = "constant"
+    lr_milestones: tuple[int, ...] = (60, 80)
+    lr_gamma: float = 0.1
     hidden: tuple[int, ...] = (256, 256)
     feature_dim: int = 128
     dropout: float = 0.0
     norm: Literal["batch", "layer"] | None = "batch"
     monitor: str = "mae"
     device: str = "cpu"
+    amp: bool = False
+    amp_dtype: Literal["auto", "float16", "bfloat16"] = "auto"
     backbone: Literal["auto", "mlp", "resnet", "bilstm"] = "auto"
     resnet_width: int = 32
     augment: bool = True
@@ -85,6 +114,7 @@ class TrainConfig:
     lstm_dropout: float = 0.2
     train_embeddings: bool = False
     regression_units: Literal["standardised", "label"] = "standardised"
+    backbone_inputs: Literal["standardised", "raw"] = "standardised"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,10 @@ from dirkit.engine._augment import RandomCropFlip
 from dirkit.engine._callbacks import BestOnValidation, EpochCheckpoint, FDSUpdate, History
 from dirkit.engine._config import TrainConfig
 from dirkit.engine._distributed import is_distributed, rank, world_size
+from dirkit.engine._precision import precision_for, resolve_device
+from dirkit.engine._schedule import build_scheduler, check_schedule
 from dirkit.engine._trainer import Trainer
+from dirkit.engine._user_backbone import BackboneSpec, build_user_backbone, describe_backbone
 from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.labels import UniformBinner
 from dirkit.methods._plan import LabelContext, Stage, TrainingPlan, parameters_of
@@ -36,7 +40,23 @@ Loss = Callable[[DIROutput, Batch, TrainingPlan], Tensor]
 
 @dataclass
 class FittedMethod:
-    """A trained model with the prediction rule of its last stage."""
+    """A trained model with the prediction rule of its last stage.
+
+    :meth:`save` writes it to one file and :meth:`load` reads it back (no training data
+    needed), predicting exactly as before.
+
+    Attributes
+    ----------
+    config : TrainConfig
+        The training settings it was built with.
+    method, overrides : str, dict
+        The method spec and its settings (set by :func:`~dirkit.engine.fit_method`; None when
+        :func:`fit_plan` was called with a hand-made plan, which cannot be saved).
+    backbone : nn.Module, callable or str, optional
+        The user backbone it was built from (None for the built-in ones).
+    head_state : dict
+        What the head chose on validation after training (``group-robust``: its rule).
+    """
 
     model: DIRModel
     plan: TrainingPlan
@@ -44,6 +64,56 @@ class FittedMethod:
     predict_output: Callable[[DIROutput], Tensor]
     history: list[dict[str, Any]] = field(default_factory=list)
     resumed_s: float = 0.0  # training time before a resume from checkpoints (all stages)
+    config: TrainConfig = field(default_factory=TrainConfig)
+    method: str | None = None
+    overrides: dict[str, dict[str, Any]] | None = None
+    backbone: BackboneSpec | str | None = None
+    head_state: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        """Write everything needed to predict to ``path`` (conventionally ``*.pt``).
+
+        The file holds the weights as a state dict, the method spec, its settings and the
+        training settings as JSON, the training labels (the label bins, groups and scaling are
+        rebuilt from them) and the head's validation choices; it is read with
+        ``torch.load(weights_only=True)``, so loading it never runs pickled code. A model with
+        a user backbone stores the backbone's description, not its code: pass the backbone to
+        :meth:`load` again.
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
+        from dirkit.engine._model_file import save_fitted
+
+        return save_fitted(self, Path(path))
+
+    @classmethod
+    def load(
+        cls, path: str | Path, *, backbone: BackboneSpec | str | None = None, device: str = "cpu"
+    ) -> FittedMethod:
+        """Read a model written by :meth:`save` onto ``device``.
+
+        Parameters
+        ----------
+        path : str or Path
+        backbone : nn.Module, callable or str, optional
+            The user backbone the model was trained with (the same module class, factory or
+            ``"module:callable"`` path); required for such models, refused for the others.
+        device : str
+            Where to put the model (``"cpu"``, ``"cuda"``).
+
+        Raises
+        ------
+        CheckpointError
+            When the file is not a dirkit model file or cannot be read safely.
+        ConfigError
+            When ``backbone`` is missing, not needed, or not the one the file was made with.
+        """
+        from dirkit.engine._model_file import load_fitted
+
+        return load_fitted(Path(path), backbone=backbone, device=device)
 
     @torch.no_grad()
     def predict(self, x: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
@@ -188,9 +258,16 @@ def _augmenter(x: np.ndarray, config: TrainConfig, seed: int) -> RandomCropFlip 
     return RandomCropFlip(len(x), padding=max(1, x.shape[-1] // 8), seed=seed)
 
 
-def build_model(plan: TrainingPlan, context: LabelContext, config: TrainConfig) -> DIRModel:
-    """Backbone (:func:`build_backbone`), optional FDS, and the plan's head(s)."""
-    backbone = build_backbone(context.x_train, config, context.data.token_vectors)
+def build_model(
+    plan: TrainingPlan, context: LabelContext, config: TrainConfig, backbone_spec: BackboneSpec | None = None
+) -> DIRModel:
+    """Backbone (the user's ``backbone_spec``, else :func:`build_backbone`), optional FDS, and the
+    plan's head(s), all sized to the backbone's feature width."""
+    backbone: nn.Module
+    if backbone_spec is not None:
+        backbone = build_user_backbone(backbone_spec, context.x_train, inputs=config.backbone_inputs)
+    else:
+        backbone = build_backbone(context.x_train, config, context.data.token_vectors)
     dim = int(getattr(backbone, "feature_dim", config.feature_dim))  # the BiLSTM sets its own
     fds = FDS(dim, context.binner.n_bins_, **plan.fds) if plan.fds else None
     model = DIRModel(backbone, plan.head.build(dim, context), fds=fds)
@@ -226,7 +303,8 @@ def _main_stage(plan: TrainingPlan, frozen_backbone: bool) -> Stage:
 
 
 def _checkpoint_settings(
-    plan: TrainingPlan, data: DatasetSplits, config: TrainConfig, seed: int, stage: str
+    plan: TrainingPlan, data: DatasetSplits, config: TrainConfig, seed: int, stage: str,
+    backbone: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a stage's checkpoint must have been made with to be resumed (plain JSON)."""
     from dirkit import __version__
@@ -235,6 +313,8 @@ def _checkpoint_settings(
     settings = {"train": config.to_dict(), "methods": plan.configs, "dataset": data.name,
                 "sizes": data.sizes(), "seed": seed, "stage": stage,
                 "code": {"version": __version__, "commit": git_commit()}}
+    if backbone is not None:  # only then, so that checkpoints of built-in backbones still match
+        settings["backbone"] = backbone
     loaded: dict[str, Any] = json.loads(json.dumps(settings, sort_keys=True, default=str))
     return loaded
 
@@ -250,6 +330,7 @@ def fit_plan(
     description: str = "",
     sample_weight: np.ndarray | None = None,
     select_on_val: bool = True,
+    backbone: BackboneSpec | None = None,
 ) -> FittedMethod:
     """Train ``plan`` on ``data`` (checkpoints selected on the validation split only).
 
@@ -259,13 +340,15 @@ def fit_plan(
 
     ``sample_weight`` (one per training row; not with resampling) multiplies the method's sample
     weights in every stage. ``select_on_val=False`` never reads the validation split: every stage
-    keeps its last epoch.
+    keeps its last epoch. ``backbone`` replaces the built-in backbone (see
+    :func:`~dirkit.engine.fit_method`).
     """
     if config.regression_units not in ("standardised", "label"):
         raise ConfigError(
             "TrainConfig.regression_units must be 'standardised' or 'label'; "
             f"got {config.regression_units!r}."
         )
+    check_schedule(config)
     x_train, y_train = _training_set(plan, data, seed)
     binner = UniformBinner(width=data.bin_width, range=data.label_range).fit(y_train)
     context = LabelContext(data=data, x_train=x_train, y_train=y_train, binner=binner, seed=seed,
@@ -273,19 +356,18 @@ def fit_plan(
     extras = plan.head.prepare(context)
     main_weights = plan.weights if plan.main_weights is None else plan.main_weights
     weights = _sample_weights(main_weights, plan, extras, context, sample_weight)
-    device = torch.device(config.device)
+    device = resolve_device(config.device)
+    precision = precision_for(config, device)
     train = SampleTable(x_train, y_train, binner.transform(y_train), weights, extras, device=device)
     val = SampleTable(data.x_val, data.y_val, binner.transform(data.y_val),
                       np.ones(len(data.y_val)), device=device) if select_on_val else None
-    model = build_model(plan, context, config).to(device)
+    model = build_model(plan, context, config, backbone).to(device)
+    backbone_info = None if backbone is None else describe_backbone(backbone)
 
-    before = [s for s in plan.stages if s.position == "before"]
-    after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
-    frozen_backbone = any(s.freezes_main_backbone for s in before)
     predict_output: Callable[[DIROutput], Tensor] = plan.head.predict
     history: list[dict[str, Any]] = []
     resumed_s = 0.0
-    for index, stage in enumerate([*before, _main_stage(plan, frozen_backbone), *after]):
+    for index, stage in enumerate(stage_sequence(plan)):
         if stage.prepare_model is not None:
             stage.prepare_model(model)
         predict_output = stage.predict or predict_output
@@ -312,24 +394,38 @@ def fit_plan(
         if checkpoint_dir is not None:
             checkpoint = EpochCheckpoint(
                 checkpoint_dir / f"stage{index}-{stage.name}.pt",
-                settings=_checkpoint_settings(plan, data, config, seed, stage.name),
+                settings=_checkpoint_settings(plan, data, config, seed, stage.name, backbone_info),
             )
             callbacks.append(checkpoint)
         sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
                                      rank=rank(), world_size=world_size())
+        epochs = max(1, round(config.epochs * stage.epoch_fraction))
         trainer = Trainer(
-            epochs=max(1, round(config.epochs * stage.epoch_fraction)),
+            epochs=epochs,
             callbacks=callbacks,
             progress=progress,
             description=f"{description} {stage.name}".strip(),
+            lr_scheduler=functools.partial(build_scheduler, config=config, epochs=epochs),
+            precision=precision,
         )
         trainer.fit(module, table, sampler, val if selects else None)
         history.extend(recorder.records)
         resumed_s += checkpoint.earlier_s if checkpoint is not None else 0.0
+    untuned = dict(vars(plan.head))
     if val is not None:
         model.eval()
         with torch.no_grad():
             plan.head.tune_on_validation(model, val.x, data.y_val)
+    tuned = {k: v for k, v in vars(plan.head).items() if k not in untuned or untuned[k] is not v}
     for p in model.parameters():
         p.requires_grad_(True)
-    return FittedMethod(model, plan, context, predict_output, history, resumed_s)
+    return FittedMethod(model, plan, context, predict_output, history, resumed_s, config=config,
+                        backbone=backbone, head_state=tuned)
+
+
+def stage_sequence(plan: TrainingPlan) -> list[Stage]:
+    """The plan's stages in training order: those before the main one, main, those after."""
+    before = [s for s in plan.stages if s.position == "before"]
+    after = [s for s in plan.stages if s.position == "after"] + plan.head.stages(plan)
+    frozen_backbone = any(s.freezes_main_backbone for s in before)
+    return [*before, _main_stage(plan, frozen_backbone), *after]

@@ -14,6 +14,7 @@ from dirkit.datasets import DatasetSplits
 from dirkit.engine._config import RunResult, TrainConfig
 from dirkit.engine._degenerate import check_degenerate_fit
 from dirkit.engine._fit import FittedMethod, fit_plan
+from dirkit.engine._user_backbone import BackboneSpec, describe_backbone, import_backbone
 from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.methods import build_plan, parse_method_spec
 from dirkit.metrics import shot_metrics
@@ -41,6 +42,7 @@ def fit_method(
     checkpoint_dir: Path | None = None,
     sample_weight: np.ndarray | None = None,
     select_on_val: bool = True,
+    backbone: BackboneSpec | str | None = None,
 ) -> FittedMethod:
     """Train ``method`` on ``data`` and return the fitted model (see :func:`run_experiment`).
 
@@ -56,14 +58,25 @@ def fit_method(
         False: never read the validation split; every stage keeps its last epoch.
     """
     config = train_config or TrainConfig()
+    factory = resolve_backbone(backbone)
     plan = build_plan(method, overrides)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, data, plan.resampler, method)
     with torch.random.fork_rng():  # seeded model init without touching the caller's RNG
         torch.manual_seed(seed)
-        return fit_plan(plan, data, config, seed=seed, progress=progress,
-                        checkpoint_dir=checkpoint_dir, description=method,
-                        sample_weight=sample_weight, select_on_val=select_on_val)
+        fitted = fit_plan(plan, data, config, seed=seed, progress=progress,
+                          checkpoint_dir=checkpoint_dir, description=method,
+                          sample_weight=sample_weight, select_on_val=select_on_val, backbone=factory)
+    fitted.method = method
+    fitted.overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+    if isinstance(backbone, str):
+        fitted.backbone = backbone  # saved model files name the import path
+    return fitted
+
+
+def resolve_backbone(backbone: BackboneSpec | str | None) -> BackboneSpec | None:
+    """``backbone`` itself, or the callable a ``"module:callable"`` string names."""
+    return import_backbone(backbone) if isinstance(backbone, str) else backbone
 
 
 def _check_sample_weight(
@@ -106,6 +119,8 @@ def run_experiment(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool = False,
     checkpoint_dir: Path | None = None,
+    backbone: BackboneSpec | str | None = None,
+    save_model: Path | None = None,
 ) -> RunResult:
     """Train a method on the training split, select it on validation, report shot metrics.
 
@@ -123,6 +138,19 @@ def run_experiment(
         Progress bars over epochs.
     checkpoint_dir : Path, optional
         Save the training state every epoch there and resume from it.
+    backbone : nn.Module, callable or str, optional
+        Your own feature extractor instead of the built-in MLP / ResNet / BiLSTM: any
+        ``torch.nn.Module`` mapping a batch of inputs to features of shape (N, d), or a factory
+        ``factory(input_shape) -> nn.Module`` called with the per-sample input shape (``(d,)``
+        or ``(C, H, W)``), or a ``"module:callable"`` path to such a factory. Its width ``d``
+        is inferred from a forward pass on two training rows, and FDS and every head are built
+        for it. A factory is called under the run's seed, so its initialisation follows the
+        seed; a module instance is deep-copied, so every run starts from its weights and the
+        instance itself stays untrained. Inputs arrive normalised as
+        ``TrainConfig.backbone_inputs`` says. Recorded in ``RunResult.config["backbone"]``.
+    save_model : Path, optional
+        Write the selected model there (:meth:`FittedMethod.save`); :func:`load_model` reads
+        it back and predicts exactly as this run did.
 
     Returns
     -------
@@ -144,7 +172,9 @@ def run_experiment(
     config = train_config or TrainConfig()
     started = time.perf_counter()
     fitted = fit_method(data, method, seed=seed, train_config=config, overrides=overrides,
-                        progress=progress, checkpoint_dir=checkpoint_dir)
+                        progress=progress, checkpoint_dir=checkpoint_dir, backbone=backbone)
+    if save_model is not None:
+        fitted.save(save_model)
     binner = data.binner()
     predictions = {"val": fitted.predict(data.x_val), "test": fitted.predict(data.x_test)}
     metrics = {
@@ -156,12 +186,14 @@ def run_experiment(
                                       what=f"{method!r} on {data.name!r} (seed {seed})")
     if degenerate is not None:
         diagnostics["degenerate_fit"] = degenerate
+    run_config = {"train": config.to_dict(), "methods": fitted.plan.configs, "dataset": dict(data.info)}
+    if backbone is not None:
+        run_config["backbone"] = describe_backbone(backbone)
     return RunResult(
         dataset=data.name,
         method=method,
         seed=seed,
-        config={"train": config.to_dict(), "methods": fitted.plan.configs,
-                "dataset": dict(data.info)},
+        config=run_config,
         metrics=metrics,
         predictions=predictions,
         history=fitted.history,

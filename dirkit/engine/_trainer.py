@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -9,9 +10,11 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.optim.lr_scheduler import LRScheduler
 
 from dirkit.datasets._batches import Batch, GlobalBatchSampler, SampleTable
 from dirkit.engine._distributed import is_distributed
+from dirkit.engine._precision import Precision
 from dirkit.exceptions import DirkitError
 
 __all__ = ["TrainModule", "Trainer", "TrainingError"]
@@ -54,6 +57,13 @@ class Trainer:
         Show a progress bar over epochs.
     description : str
         Label of the progress bar.
+    precision : Precision, optional
+        Autocast the forward pass and loss of each training step (mixed precision), with a
+        ``torch.amp.GradScaler`` (``trainer.scaler``) where it says so; None: float32.
+    lr_scheduler : callable, optional
+        ``lr_scheduler(optimizer) -> LRScheduler or None``, called once the optimiser exists;
+        the scheduler is stepped after every epoch (before ``on_epoch_end``, so a checkpoint
+        saves the learning rate of the next epoch) and kept as ``trainer.scheduler``.
     """
 
     def __init__(
@@ -64,6 +74,8 @@ class Trainer:
         evaluate_fn: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None,
         progress: bool = False,
         description: str = "train",
+        lr_scheduler: Callable[[torch.optim.Optimizer], LRScheduler | None] | None = None,
+        precision: Precision | None = None,
     ) -> None:
         self.epochs = epochs
         self.callbacks = list(callbacks)
@@ -75,6 +87,10 @@ class Trainer:
         self.should_stop = False
         self.module: TrainModule | None = None
         self.optimizer: torch.optim.Optimizer | None = None
+        self.lr_scheduler = lr_scheduler
+        self.scheduler: LRScheduler | None = None
+        self.precision = precision
+        self.scaler: torch.amp.GradScaler | None = None
 
     # ------------------------------------------------------------------ the loop
     def fit(
@@ -86,6 +102,10 @@ class Trainer:
     ) -> None:
         """Train ``module`` on ``train`` batches from ``sampler``, validating on ``val``."""
         self.module, self.optimizer = module, module.configure_optimizer()
+        self.scheduler = None if self.lr_scheduler is None else self.lr_scheduler(self.optimizer)
+        precision = self.precision
+        self.scaler = (torch.amp.GradScaler(precision.device_type)
+                       if precision is not None and precision.grad_scaler else None)
         self.should_stop = False
         self._call("on_fit_start")
         bar = _progress_bar(self.epochs, self.epoch, self.description, enabled=self.progress)
@@ -93,6 +113,8 @@ class Trainer:
             self._call("on_epoch_start")
             train_loss = self.train_epoch(train, sampler)
             val_metrics = self.evaluate(val) if val is not None else {}
+            if self.scheduler is not None:
+                self.scheduler.step()
             self.epoch += 1
             self._call("on_epoch_end", train_loss=train_loss, val_metrics=val_metrics)
             if bar is not None:
@@ -114,15 +136,24 @@ class Trainer:
         if optimizer is None:
             raise TrainingError("Trainer.train_step needs an optimizer; call Trainer.fit.")
         optimizer.zero_grad(set_to_none=True)
-        loss = module.training_loss(batch, epoch=self.epoch)
+        precision = self.precision
+        with (torch.autocast(precision.device_type, dtype=precision.dtype) if precision is not None
+              else contextlib.nullcontext()):
+            loss = module.training_loss(batch, epoch=self.epoch)
+        loss = loss.float()
         if not torch.isfinite(loss):
             raise TrainingError(
                 f"The training loss became {loss.item()} at epoch {self.epoch}, step "
                 f"{self.global_step} ({self.description}). Lower the learning rate, check the "
                 "inputs for extreme values, or standardise them."
             )
-        loss.backward()
-        optimizer.step()
+        if self.scaler is not None:  # float16: scaled against underflow, inf steps skipped
+            self.scaler.scale(loss).backward()
+            self.scaler.step(optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
         self.global_step += 1
         self._call("on_train_batch_end", loss=loss.detach())
         return float(loss.detach())

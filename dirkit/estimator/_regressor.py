@@ -11,7 +11,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
-from torch import Tensor
+from torch import Tensor, nn
 
 from dirkit._validation import (
     Interval,
@@ -70,6 +70,12 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
         repeated fits on CPU identical.
     device : str, default="cpu"
         Torch device to train and predict on (``"cuda"``).
+    backbone : nn.Module, callable or str, optional
+        Your own feature extractor instead of the MLP: a ``torch.nn.Module`` mapping a batch of
+        standardised rows (N, n_features) to features (N, d), a factory called with
+        ``(n_features,)`` that returns one, or a ``"module:callable"`` path to such a factory
+        (see :func:`~dirkit.engine.run_experiment`). ``hidden``, ``feature_dim``, ``dropout``
+        and ``norm`` then do not apply. A module instance is copied; it stays untrained.
 
     Attributes
     ----------
@@ -135,6 +141,7 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
         "validation_fraction": [Interval(float, 0, 1, closed="left")],
         "random_state": [Interval(int, 0, 2**32 - 1), np.random.RandomState, None],
         "device": [str],
+        "backbone": [nn.Module, "callable", str, None],
     }
 
     def __init__(
@@ -155,6 +162,7 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
         validation_fraction: float = 0.1,
         random_state: int | np.random.RandomState | None = None,
         device: str = "cpu",
+        backbone: nn.Module | Callable[[tuple[int, ...]], nn.Module] | str | None = None,
     ) -> None:
         self.method = method
         self.method_params = method_params
@@ -171,6 +179,7 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.device = device
+        self.backbone = backbone
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DIRRegressor:
         """Train ``method`` on ``(X, y)``, selecting the epoch on the held-out rows.
@@ -218,7 +227,7 @@ class DIRRegressor(RegressorMixin, BaseEstimator):
         )
         fitted = fit_method(data, self.method, seed=seed, train_config=config,
                             overrides=self.method_params, sample_weight=weights,
-                            select_on_val=len(val) > 0)
+                            select_on_val=len(val) > 0, backbone=self.backbone)
         self.model_: DIRModel = fitted.model.double().eval()
         self._predict_output: Callable[[DIROutput], Tensor] = fitted.predict_output
         self.binner_: UniformBinner = fitted.context.binner

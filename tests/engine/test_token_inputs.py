@@ -82,3 +82,12 @@ def test_backbone_choice_must_fit_token_inputs() -> None:
                             y_test=[1.0, 2.0], bin_width=1.0, label_range=(0.0, 5.0))
     with pytest.raises(ConfigError, match="encoder=bilstm"):
         fit_method(vectors, "vanilla", train_config=TrainConfig(epochs=1, backbone="bilstm"))
+
+
+def test_a_bilstm_model_file_predicts_identically(tmp_path):
+    from dirkit.engine import load_model
+
+    fitted = fit_method(DATA, "sqinv+lds+fds", train_config=TINY)
+    loaded = load_model(fitted.save(tmp_path / "bilstm.pt"))
+    assert isinstance(loaded.model.backbone, BiLSTMPairEncoder)
+    np.testing.assert_array_equal(loaded.predict(DATA.x_test), fitted.predict(DATA.x_test))
