@@ -197,6 +197,11 @@ class GroupRobustStrategy(HeadStrategy):
             heads["balanced"] = nn.Sequential(*stop, RegressionHead(feature_dim))
         return heads
 
+    @property
+    def regressor_names(self) -> list[str]:
+        """The global heads, in the order the rule choice tries them (the unweighted one first)."""
+        return ["global", *(["balanced"] if self.config.balanced_head != "off" else [])]
+
     def _grouper(self) -> LabelGrouper:
         if self.grouper is None:
             raise ConfigError("group-robust: call prepare(context) before building or evaluating.")
@@ -244,8 +249,7 @@ class GroupRobustStrategy(HeadStrategy):
         prediction = output.prediction
         posterior = prediction["cls"].softmax(dim=1)
         mixture = self._in_label_units((posterior * prediction["heads"]).sum(dim=1))
-        regressors = {name: self._in_label_units(prediction[name])
-                      for name in ("global", "balanced") if name in prediction}
+        regressors = {name: self._in_label_units(prediction[name]) for name in self.regressor_names}
         return regressors, mixture, posterior.max(dim=1).values
 
     def predict(self, output: DIROutput) -> Tensor:
@@ -258,7 +262,7 @@ class GroupRobustStrategy(HeadStrategy):
             regressors, mixture, confidence = self.candidates(output)
             return torch.stack([*regressors.values(), mixture, confidence], dim=1)
 
-        names = ["global", *(["balanced"] if self.config.balanced_head != "off" else [])]
+        names = self.regressor_names
         stacked = outputs_in_chunks(model, x, stack).numpy()
         regressors = {name: stacked[:, i] for i, name in enumerate(names)}
         self.rule, self.rule_scores = choose_rule(
@@ -276,7 +280,7 @@ class GroupRobustStrategy(HeadStrategy):
         """
         grouper = self._grouper()
         n = grouper.n_groups_
-        names = ["global", *(["balanced"] if self.config.balanced_head != "off" else [])]
+        names = self.regressor_names
         both = outputs_in_chunks(model, x, lambda out: torch.cat(
             [out.prediction["cls"], self._in_label_units(out.prediction["heads"]),
              *(self._in_label_units(out.prediction[name])[:, None] for name in names)], dim=1))
