@@ -176,6 +176,19 @@ def dir_split(
     return train, val, test
 
 
+def _checked_table(
+    x: object, y: object, feature_names: Sequence[str] | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Checked labels, the features as one row per label, and one name per feature column."""
+    labels = check_labels(y)
+    check_same_length(x=x, y=labels)
+    features = np.asarray(x).reshape(labels.size, -1)
+    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(features.shape[1])]
+    if len(names) != features.shape[1]:
+        raise ConfigError(f"{len(names)} feature names for {features.shape[1]} feature columns.")
+    return labels, features, names
+
+
 def split_table(
     name: str,
     x: np.ndarray,
@@ -207,12 +220,7 @@ def split_table(
     >>> data.sizes(), data.info["n_bins"], data.info["cap"], data.info["dropped_features"]
     ({'train': 514, 'val': 43, 'test': 43}, 20, 5, ['constant'])
     """
-    labels = check_labels(y)
-    check_same_length(x=x, y=labels)
-    x = np.asarray(x).reshape(labels.size, -1)
-    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(x.shape[1])]
-    if len(names) != x.shape[1]:
-        raise ConfigError(f"{len(names)} feature names for {x.shape[1]} feature columns.")
+    labels, x, names = _checked_table(x, y, feature_names)
     bin_width, label_range = dir_bins(labels, n_bins=n_bins)
     binner = UniformBinner(width=bin_width, range=label_range).fit(labels)
     counts = binner.counts_
@@ -295,12 +303,7 @@ def fixed_split_table(
     >>> fixed_split_table("toy", x, y, part).sizes()
     {'train': 6, 'val': 2, 'test': 2}
     """
-    labels = check_labels(y)
-    check_same_length(x=x, y=labels)
-    x = np.asarray(x).reshape(labels.size, -1)
-    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(x.shape[1])]
-    if len(names) != x.shape[1]:
-        raise ConfigError(f"{len(names)} feature names for {x.shape[1]} feature columns.")
+    labels, x, names = _checked_table(x, y, feature_names)
     text = np.asarray(split).astype(str)
     if text.shape != labels.shape:
         raise ConfigError(f"The split column has {text.size} values for {labels.size} rows.")
