@@ -75,25 +75,17 @@ def test_bf16_autocast_on_the_cpu_trains_in_bf16_and_predicts_in_float32(monkeyp
     assert np.abs(prediction - full).mean() < 0.5 * np.abs(full - DATA.y_test).mean()  # but not the fit
 
 
-def test_a_gradient_scaler_trains_and_resumes_mid_run(tmp_path, monkeypatch):
-    from dirkit.engine import Trainer
+def test_a_gradient_scaler_trains_and_resumes_mid_run(tmp_path, monkeypatch, interrupt_at_epoch):
 
     scaled = Precision("cpu", torch.bfloat16, grad_scaler=True)  # the CUDA float16 path, on the CPU
     monkeypatch.setattr(fit_module, "precision_for", lambda config, device: scaled)
     config = dataclasses.replace(CONFIG, amp=True, epochs=3)
     straight = fit_method(DATA, "vanilla", train_config=config).predict(DATA.x_test)
-    original = Trainer.train_epoch
-
-    def interrupted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.epoch == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Trainer, "train_epoch", interrupted)
+    resume = interrupt_at_epoch(2)
     with pytest.raises(KeyboardInterrupt):
         fit_method(DATA, "vanilla", train_config=config, checkpoint_dir=tmp_path)
     state = torch.load(tmp_path / "stage0-main.pt", weights_only=True)
     assert state["epoch"] == 2 and state["scaler"]["scale"] > 0
-    monkeypatch.setattr(Trainer, "train_epoch", original)
+    resume()
     resumed = fit_method(DATA, "vanilla", train_config=config, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(resumed.predict(DATA.x_test), straight)

@@ -61,22 +61,15 @@ def test_a_shorter_stage_decays_at_the_same_fractions():
 
 
 @pytest.mark.parametrize("schedule", ["step", "cosine"])
-def test_a_run_interrupted_mid_schedule_resumes_to_the_same_model(tmp_path, monkeypatch, schedule):
+def test_a_run_interrupted_mid_schedule_resumes_to_the_same_model(tmp_path, interrupt_at_epoch, schedule):
     config = dataclasses.replace(CONFIG, lr_schedule=schedule, lr_milestones=(2, 4))
     straight = fit_method(DATA, "vanilla", train_config=config).predict(DATA.x_test)
-    original = Trainer.train_epoch
-
-    def interrupted(self: Trainer, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.epoch == 3:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Trainer, "train_epoch", interrupted)
+    resume = interrupt_at_epoch(3)
     with pytest.raises(KeyboardInterrupt):
         fit_method(DATA, "vanilla", train_config=config, checkpoint_dir=tmp_path)
     state = torch.load(tmp_path / "stage0-main.pt", weights_only=True)
     assert state["epoch"] == 3 and state["scheduler"]["last_epoch"] == 3
-    monkeypatch.setattr(Trainer, "train_epoch", original)
+    resume()
     resumed = fit_method(DATA, "vanilla", train_config=config, checkpoint_dir=tmp_path)
     np.testing.assert_array_equal(resumed.predict(DATA.x_test), straight)
 
