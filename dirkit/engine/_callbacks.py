@@ -15,7 +15,7 @@ from dirkit.datasets._batches import SampleTable
 from dirkit.engine._distributed import rank
 from dirkit.engine._trainer import Trainer
 from dirkit.exceptions import CheckpointError, ConfigError, StaleCheckpointWarning
-from dirkit.nn import FDS
+from dirkit.nn import FDS, ProbabilisticSmoothing
 
 __all__ = ["BestOnValidation", "EarlyStopping", "EpochCheckpoint", "FDSUpdate", "History"]
 
@@ -91,6 +91,8 @@ class EarlyStopping:
 class FDSUpdate:
     """At every epoch end, sync (sum over processes) and fold each FDS layer's statistics.
 
+    VIR's :class:`~dirkit.nn.ProbabilisticSmoothing` layers are updated the same way.
+
     For layers in ``collect="extra-pass"`` mode it first runs the training set through the
     backbone again, without gradients and in training mode, as the reference code does.
 
@@ -112,6 +114,8 @@ class FDSUpdate:
             if isinstance(layer, FDS):
                 if layer.collect_mode == "extra-pass":
                     self._extra_pass(layer)
+                layer.update()
+            elif isinstance(layer, ProbabilisticSmoothing):
                 layer.update()
 
     @torch.no_grad()

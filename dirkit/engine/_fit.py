@@ -31,7 +31,7 @@ from dirkit.exceptions import ConfigError, ShapeError
 from dirkit.labels import UniformBinner
 from dirkit.methods._plan import LabelContext, Stage, TrainingPlan, parameters_of
 from dirkit.methods._scaling import ImageNormalize, Standardize
-from dirkit.nn import FDS, MLP, BiLSTMPairEncoder, DIRModel, DIROutput, ResNet
+from dirkit.nn import FDS, MLP, BiLSTMPairEncoder, DIRModel, DIROutput, ProbabilisticSmoothing, ResNet
 
 __all__ = ["FittedMethod", "fit_plan"]
 
@@ -385,7 +385,7 @@ def fit_plan(
                 dtype=torch.float32, device=train.weight.device)
         recorder = History(stage.name)
         callbacks: list[object] = [recorder]
-        if model.fds is not None:
+        if any(isinstance(m, (FDS, ProbabilisticSmoothing)) for m in model.modules()):
             callbacks.append(FDSUpdate(table, model.backbone))
         selects = stage.select_on_val and val is not None
         if selects:

@@ -5,12 +5,14 @@ from dirkit.methods import (  # noqa: F401 - registration
     _balanced_mse,
     _cls,
     _conr,
+    _der,
     _fds,
     _focal_r,
     _group_methods,
     _group_robust,
     _hca_methods,
     _lds,
+    _oe,
     _ranksim,
     _reg_cls,
     _reweighting,
@@ -18,7 +20,9 @@ from dirkit.methods import (  # noqa: F401 - registration
     _rrt,
     _smogn,
     _smoter,
+    _vae,
     _vanilla,
+    _vir,
 )
 from dirkit.methods._compose import Method, build_plan, parse_method_spec, register_method
 from dirkit.methods._plan import (

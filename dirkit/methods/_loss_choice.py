@@ -38,7 +38,8 @@ def choose_regression_loss(
         heads = [name for name in plan.configs if METHODS.get(name).defines_head]
         raise ConfigError(
             f"{method!r} replaces the regression loss, but {heads[0] if heads else 'the head'!r} "
-            f"trains classifiers only and has no regression loss; drop {method!r} from the spec."
+            "trains with its own loss (classifiers or a likelihood), not a regression loss; "
+            f"drop {method!r} from the spec."
         )
     others = [other for other in LOSS_METHODS if other != method and other in plan.configs]
     if others:

@@ -7,6 +7,7 @@ heads and the HCA functions in :mod:`dirkit.nn.heads`; the most used names are r
 from dirkit.nn import backbones, heads
 from dirkit.nn._fds import FDS
 from dirkit.nn._model import DIRModel, DIROutput
+from dirkit.nn._probabilistic_smoothing import ProbabilisticSmoothing
 from dirkit.nn.backbones._bilstm import BiLSTMPairEncoder
 from dirkit.nn.backbones._mlp import MLP
 from dirkit.nn.backbones._resnet import ResNet
@@ -31,6 +32,7 @@ __all__ = [
     "DistilledClassifier",
     "HierarchicalClassifier",
     "MultiHeadRegressor",
+    "ProbabilisticSmoothing",
     "RegressionHead",
     "ResNet",
     "backbones",

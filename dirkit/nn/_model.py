@@ -44,7 +44,8 @@ class DIRModel(nn.Module):
         Maps inputs to features of shape (N, d), e.g. ``BACKBONES.get("mlp")(in_features)``.
     head : nn.Module or mapping of str to nn.Module
         One head, or several named heads that all read the calibrated features (Group-DIR:
-        ``{"cls": ClassificationHead(d, G), "reg": MultiHeadRegressor(d, G)}``).
+        ``{"cls": ClassificationHead(d, G), "reg": MultiHeadRegressor(d, G)}``). A head whose
+        class sets ``takes_bins = True`` (VIR's) is called as ``head(features, bins, epoch=epoch)``.
     fds : FDS, optional
         Feature calibration between backbone and head(s); needs the batch's bins in training.
 
@@ -90,7 +91,14 @@ class DIRModel(nn.Module):
         features = self.backbone(x)
         calibrated = features if self.fds is None else self.fds(features, bins, epoch=epoch)
         if isinstance(self.head, nn.ModuleDict):
-            prediction: Any = {name: head(calibrated) for name, head in self.head.items()}
+            prediction: Any = {name: _run_head(head, calibrated, bins, epoch) for name, head in self.head.items()}
         else:
-            prediction = self.head(calibrated)
+            prediction = _run_head(self.head, calibrated, bins, epoch)
         return DIROutput(features=features, calibrated=calibrated, prediction=prediction)
+
+
+def _run_head(head: nn.Module, features: Tensor, bins: Tensor | None, epoch: int | None) -> Any:
+    """``head(features)``, or ``head(features, bins, epoch=epoch)`` for heads that take bins."""
+    if getattr(head, "takes_bins", False):
+        return head(features, bins, epoch=epoch)
+    return head(features)
