@@ -31,12 +31,16 @@ _CONSTRAINTS: dict[str, list[object]] = {
 
 
 def split_nig(pred: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Split NIG parameters of shape (N, 4) into ``gamma, nu, alpha, beta``, each of shape (N,).
+    """Split NIG parameters ``pred`` of shape (N, 4) into ``gamma, nu, alpha, beta``, each (N,).
 
     Raises :class:`~dirkit.exceptions.ShapeError` for another shape and ``ValueError`` when
     ``nu <= 0``, ``alpha <= 0`` or ``beta <= 0``, where the likelihood is undefined.
     (:class:`~dirkit.nn.heads.NIGHead` also keeps ``alpha > 1``, so that the aleatoric variance
     ``beta / (alpha - 1)`` exists; VIR's modulated pseudo-counts may give ``alpha`` below 1.)
+
+    Parameters
+    ----------
+    pred : Tensor of shape (N, 4)
 
     Examples
     --------
@@ -65,7 +69,18 @@ def nig_nll(target: Tensor, gamma: Tensor, nu: Tensor, alpha: Tensor, beta: Tens
     """Per-sample negative log-likelihood of ``target`` under the NIG marginal (Amini et al. eq. 8).
 
     ``0.5 log(pi / nu) - alpha log(Omega) + (alpha + 1/2) log(nu (y - gamma)^2 + Omega)
-    + log Gamma(alpha) - log Gamma(alpha + 1/2)`` with ``Omega = 2 beta (1 + nu)``.
+    + log Gamma(alpha) - log Gamma(alpha + 1/2)`` with ``Omega = 2 beta (1 + nu)``: the negative
+    log-density of the Student-t ``St(y; gamma, beta (1 + nu) / (nu alpha), 2 alpha)``.
+
+    Parameters
+    ----------
+    target : Tensor of shape (N,)
+    gamma, nu, alpha, beta : Tensor of shape (N,)
+        NIG parameters, ``nu, alpha, beta > 0``.
+
+    Returns
+    -------
+    Tensor of shape (N,)
 
     Examples
     --------
