@@ -80,8 +80,10 @@ class VIRConfig:
         First epoch whose posteriors are smoothed (release: 1).
     clip : tuple of (float, float)
         Bounds of the variance ratio (release: (0.1, 10)).
-    prior_nu, prior_alpha : float
-        NIG prior pseudo-counts (release: 0.0 and 0.3).
+    prior_nu : float
+        NIG prior pseudo-count of the mean (release: 0.0).
+    prior_alpha : float
+        NIG prior shape (release: 0.3).
     latent_dim : int, optional
         Size of ``z``; default the feature width.
     """
