@@ -13,6 +13,7 @@ from dirkit.bench._aggregate import (
     methods_of,
     shot_columns,
 )
+from dirkit.bench._density import DENSITY_COLUMNS
 from dirkit.bench._format import (
     METRIC_TITLES,
     best_cells,
@@ -92,18 +93,47 @@ def _diagnostics_table(methods: Sequence[str], summaries: Mapping[str, Mapping[s
     return ["### Diagnostics", "", *_table(header, rows, len(names))]
 
 
+_DENSITY_NOTE = (
+    "Pearson correlation, over the test bins, of each bin's test MAE with the training label "
+    "density: the empirical histogram and the LDS-smoothed one (gaussian kernel, ks=5, sigma=2), "
+    "computed from the saved predictions (Yang et al. 2021, Fig. 3: -0.47 and -0.83 on "
+    "IMDB-WIKI-DIR). More negative: the density explains more of the error."
+)
+
+Correlations = Mapping[tuple[str, str], Mapping[str, Summary]]
+
+
+def _density_table(dataset: str, methods: Sequence[str], density: Correlations) -> list[str]:
+    shown = [m for m in methods if (dataset, m) in density]
+    if not shown:
+        return []
+    rows = []
+    for method in shown:
+        cells = [density[(dataset, method)].get(name, _EMPTY) for name, _ in DENSITY_COLUMNS]
+        n = max(cell.n for cell in cells)
+        rows.append([method, str(n)] + [format_cell(cell, 2) for cell in cells])
+    header = ["Method", "n"] + [title for _, title in DENSITY_COLUMNS]
+    return ["### Error vs label density", "", _DENSITY_NOTE, "", *_table(header, rows, len(DENSITY_COLUMNS))]
+
+
 def _direction_known(name: str) -> bool:
     """Whether lower or higher is better is known for a diagnostic (others are not bolded)."""
     return name in HIGHER_IS_BETTER or name.endswith(("mae", "mse", "rmse", "error", "distance"))
 
 
-def render_markdown(records: Sequence[Mapping[str, Any]], *, title: str = "dirkit benchmark") -> str:
+def render_markdown(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    title: str = "dirkit benchmark",
+    density: Correlations | None = None,
+) -> str:
     """Render benchmark records as Markdown tables in the layout of the DIR papers.
 
     For each data set: one table per metric of :data:`TABLE_METRICS` (rows are methods, columns
     All / Many / Medium / Few and Zero where the test split has zero-shot bins), then a table of
-    the scalar diagnostics (group accuracy, ...) if any method reports them. A header states the
-    commit, machine, training settings, command and total wall time.
+    the scalar diagnostics (group accuracy, ...) if any method reports them, then the
+    error-density correlations of ``density`` if given. A header states the commit, machine,
+    training settings, command and total wall time.
 
     Parameters
     ----------
@@ -111,6 +141,9 @@ def render_markdown(records: Sequence[Mapping[str, Any]], *, title: str = "dirki
         Records as stored in ``results.json`` (see :func:`~dirkit.bench.run_benchmark`).
     title : str
         First-level heading.
+    density : mapping, optional
+        ``{(dataset, method): {"empirical": Summary, "effective": Summary}}`` from
+        :func:`~dirkit.bench._density.density_correlations`; one table per data set.
 
     Returns
     -------
@@ -143,4 +176,6 @@ def render_markdown(records: Sequence[Mapping[str, Any]], *, title: str = "dirki
             lines += [*_metric_table(metric, methods, own, shots), ""]
         diagnostics = _diagnostics_table(methods, own)
         lines += [*diagnostics, ""] if diagnostics else []
+        correlations = _density_table(dataset, methods, density or {})
+        lines += [*correlations, ""] if correlations else []
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from dirkit.bench._aggregate import datasets_of, methods_of
+from dirkit.bench._density import density_correlations
 from dirkit.bench._markdown import render_markdown
 from dirkit.bench._plots import plot_group_confusion, plot_label_histogram, plot_per_bin_mae
 from dirkit.bench._store import atomic_write, labels_path, load_records, predictions_path, safe_name
@@ -114,6 +115,10 @@ def _confusion_plots(out_dir: Path, records: Records, dataset: str) -> list[Path
 def write_report(out_dir: Path, records: Records | None = None, *, plots: bool = True) -> ReportFiles:
     """Write ``results.md`` and the plots of a benchmark folder.
 
+    ``results.md`` holds the papers' tables and, for every data set, the Pearson correlations of
+    per-bin test error with the empirical and LDS-smoothed label density of each method
+    (:func:`~dirkit.bench._density.density_correlations`, from the saved predictions).
+
     Plots, in ``out_dir/plots/``: for each data set the training label histogram with its shot
     regions (``<dataset>__labels.png``) and the per-bin test MAE of every method, mean over
     seeds (``<dataset>__per_bin_mae.png``); for each method that reports
@@ -136,7 +141,7 @@ def write_report(out_dir: Path, records: Records | None = None, *, plots: bool =
     out_dir = Path(out_dir)
     records = list(records) if records is not None else load_records(out_dir)
     markdown = out_dir / MARKDOWN_FILE
-    text = render_markdown(records)
+    text = render_markdown(records, density=density_correlations(out_dir, records))
     atomic_write(markdown, lambda file: file.write(text), mode="w")
     if not plots:
         return ReportFiles(markdown)
