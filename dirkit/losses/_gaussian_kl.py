@@ -47,7 +47,8 @@ def gaussian_kl(
     >>> gaussian_kl(torch.ones(1, 2), torch.zeros(1, 2))
     tensor(1.)
     """
-    if not (isinstance(mu, Tensor) and isinstance(logvar, Tensor)) or mu.ndim != 2 or mu.shape != logvar.shape:
+    tensors = isinstance(mu, Tensor) and isinstance(logvar, Tensor)
+    if not tensors or mu.ndim != 2 or mu.shape != logvar.shape:
         shapes = [tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__ for t in (mu, logvar)]
         raise ShapeError(f"mu and logvar must both have shape (N, D); got {shapes[0]} and {shapes[1]}.")
     vector_weight = check_weight(weight, mu.shape[0], mu)

@@ -149,7 +149,9 @@ class OrdinalEntropyLoss(LossModule):
         "reduction_none_shape": "ordinal entropy averages over pairs of group centres, not samples",
     }
 
-    def __init__(self, *, lambda_d: float = 1.0, lambda_t: float = 1.0, tightness: Tightness = "squared") -> None:
+    def __init__(
+        self, *, lambda_d: float = 1.0, lambda_t: float = 1.0, tightness: Tightness = "squared"
+    ) -> None:
         super().__init__()
         validate_parameter_constraints(self._parameter_constraints, dict(locals()), type(self).__name__)
         self.lambda_d, self.lambda_t, self.tightness = lambda_d, lambda_t, tightness

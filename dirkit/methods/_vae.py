@@ -74,7 +74,8 @@ class VariationalStrategy(HeadStrategy):
             regression = plan.regression_loss(prediction, batch.y, weight=batch.weight)
         else:
             pred = (prediction - self.location) / self.scale
-            regression = plan.regression_loss(pred, (batch.y - self.location) / self.scale, weight=batch.weight)
+            target = (batch.y - self.location) / self.scale
+            regression = plan.regression_loss(pred, target, weight=batch.weight)
         code = output.prediction
         return regression + self.config.kl_weight * gaussian_kl(code["mu"], code["logvar"])
 

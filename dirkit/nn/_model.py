@@ -91,7 +91,8 @@ class DIRModel(nn.Module):
         features = self.backbone(x)
         calibrated = features if self.fds is None else self.fds(features, bins, epoch=epoch)
         if isinstance(self.head, nn.ModuleDict):
-            prediction: Any = {name: _run_head(head, calibrated, bins, epoch) for name, head in self.head.items()}
+            heads = self.head.items()
+            prediction: Any = {name: _run_head(head, calibrated, bins, epoch) for name, head in heads}
         else:
             prediction = _run_head(self.head, calibrated, bins, epoch)
         return DIROutput(features=features, calibrated=calibrated, prediction=prediction)

@@ -113,7 +113,8 @@ class ProbabilisticSmoothing(nn.Module):
         validate_parameter_constraints(self._parameter_constraints, dict(locals()), "ProbabilisticSmoothing")
         if len(clip) != 2 or not 0 < clip[0] <= clip[1]:
             raise ConfigError(
-                f"The 'clip' parameter of ProbabilisticSmoothing must be (lo, hi) with 0 < lo <= hi. Got {clip!r}."
+                "The 'clip' parameter of ProbabilisticSmoothing must be (lo, hi) with 0 < lo <= hi. "
+                f"Got {clip!r}."
             )
         self.latent_dim, self.n_bins, self.momentum = latent_dim, n_bins, momentum
         self.start_update, self.start_smooth = start_update, start_smooth

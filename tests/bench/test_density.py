@@ -9,8 +9,8 @@ import pytest
 
 from dirkit.bench import load_records, run_benchmark, write_report
 from dirkit.bench._density import density_correlations
-from dirkit.bench._store import predictions_path
 from dirkit.bench._markdown import render_markdown
+from dirkit.bench._store import predictions_path
 from dirkit.metrics import error_density_correlation
 from tests.bench.conftest import FakeRun, make_tiny
 
@@ -63,7 +63,8 @@ def test_results_md_shows_a_table_per_data_set_and_skips_runs_without_prediction
     for seed in (0, 1):
         predictions_path(bench_dir, "tiny-bench", "vanilla", seed).unlink()
     text = write_report(bench_dir, plots=False).markdown.read_text()
-    rows = [line for line in text.split("### Error vs label density")[1].splitlines() if line.startswith("| ")]
+    section = text.split("### Error vs label density")[1]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
     assert not any("vanilla" in row for row in rows) and any("sqinv+lds" in row for row in rows)
 
 

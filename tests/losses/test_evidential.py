@@ -80,7 +80,7 @@ def test_reductions_and_module_form():
 def test_bad_parameters_are_refused_with_the_fix():
     with pytest.raises(ShapeError, match=r"\(N, 4\).*NIGHead"):
         evidential_regression_loss(torch.zeros(3, 2), torch.zeros(3))
-    with pytest.raises(ValueError, match="nu > 0, alpha > 0 and beta > 0.*softplus"):
+    with pytest.raises(ValueError, match=r"nu > 0, alpha > 0 and beta > 0.*softplus"):
         split_nig(torch.tensor([[0.0, -1.0, 2.0, 1.0]]))
     with pytest.raises(ShapeError, match="same samples"):
         evidential_regression_loss(torch.tensor([[0.0, 1.0, 2.0, 1.0]]), torch.zeros(2))

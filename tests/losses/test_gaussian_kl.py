@@ -18,8 +18,9 @@ def test_matches_a_loop_and_torch_distributions():
                                                                                     dtype=torch.float64)
     weight = torch.rand(5, generator=gen, dtype=torch.float64)
     loop = sum(
-        float(weight[i]) * 0.5 * sum(math.exp(float(logvar[i, d])) + float(mu[i, d]) ** 2 - 1 - float(logvar[i, d])
-                                     for d in range(3))
+        float(weight[i]) * 0.5 * sum(
+            math.exp(float(logvar[i, d])) + float(mu[i, d]) ** 2 - 1 - float(logvar[i, d]) for d in range(3)
+        )
         for i in range(5)
     ) / 5
     assert gaussian_kl(mu, logvar, weight=weight).item() == pytest.approx(loop, rel=1e-12)

@@ -86,7 +86,8 @@ def test_one_group_has_only_tightness_and_singletons_count_nothing():
 
 def test_module_form_and_errors():
     z, y = torch.randn(6, 3, generator=torch.Generator().manual_seed(1)), torch.arange(6.0)
-    torch.testing.assert_close(OrdinalEntropyLoss(lambda_d=2.0)(z, y), ordinal_entropy_loss(z, y, lambda_d=2.0))
+    module = OrdinalEntropyLoss(lambda_d=2.0)
+    torch.testing.assert_close(module(z, y), ordinal_entropy_loss(z, y, lambda_d=2.0))
     with pytest.raises(ShapeError, match="integer id per sample"):
         ordinal_entropy_loss(z, y, groups=torch.zeros(6))
     with pytest.raises(ConfigError, match="'tightness' parameter"):

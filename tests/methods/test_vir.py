@@ -25,7 +25,8 @@ def test_trains_with_smoothing_and_the_loss_follows_the_formula(data, captured_w
     prediction = fitted.predict(data.x_test)
     assert np.isfinite(prediction).all() and prediction.std() > 0.1
     context = fitted.context
-    expected_w = LDSWeights(binner=context.binner, reweight="sqrt_inv", lds=True).fit(context.y_train).weights_
+    lds = LDSWeights(binner=context.binner, reweight="sqrt_inv", lds=True)
+    expected_w = lds.fit(context.y_train).weights_
     np.testing.assert_allclose(captured_weights[-1]["vir_weight"], expected_w, rtol=1e-6)
     assert np.all(captured_weights[-1]["weight"] == 1.0)  # no loss re-weighting of its own
 

@@ -81,10 +81,9 @@ def test_two_epochs_match_the_per_bin_loop():
         layer.update(epoch)
         naive.update(mu.numpy(), var.numpy(), bins.numpy())
         for name in ("mean_mu", "mean_var", "var_mu"):
-            np.testing.assert_allclose(getattr(layer, f"running_{name}").numpy(), naive.stats[name], rtol=1e-6,
-                                       atol=1e-12)
-            np.testing.assert_allclose(getattr(layer, f"smoothed_{name}").numpy(), naive.smoothed[name],
-                                       rtol=1e-6, atol=1e-12)
+            for prefix, expected in (("running", naive.stats[name]), ("smoothed", naive.smoothed[name])):
+                table = getattr(layer, f"{prefix}_{name}").numpy()
+                np.testing.assert_allclose(table, expected, rtol=1e-6, atol=1e-12)
     assert layer.epoch == 2 and layer.bin_updates.tolist() == [2, 2, 2, 2, 2, 0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dirkit.nn import DIRModel, MLP
+from dirkit.nn import MLP, DIRModel
 from dirkit.nn.heads import VariationalHead, VIRHead, conjugate_nig
 from dirkit.testing import check_head
 
