@@ -55,3 +55,11 @@ def test_kl_weight_and_latent_size_are_settings():
 
 class _Context:
     label_mean, label_std, regression_units = 10.0, 2.0, "standardised"
+
+
+@pytest.mark.parametrize("spec", ["vae", "vir"])
+def test_sampled_codes_repeat_with_the_seed(data, spec):
+    config = TrainConfig(epochs=2, hidden=(16,), feature_dim=8)
+    a, b, c = (fit_method(data, spec, train_config=config, seed=s).predict(data.x_test) for s in (1, 1, 2))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
