@@ -113,9 +113,16 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: the error, then where the help is."""
+
+    def error(self, message: str) -> Any:  # argparse prints the whole usage block first
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``dirkit`` command."""
-    parser = argparse.ArgumentParser(prog="dirkit", description="Deep imbalanced regression toolkit.")
+    """The argument parser of the ``dirkit`` command (usage errors print one line and exit 2)."""
+    parser = _Parser(prog="dirkit", description="Deep imbalanced regression toolkit.")
     parser.add_argument("--version", action="version", version=f"dirkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
