@@ -112,7 +112,29 @@ def load_records(out_dir: Path) -> list[dict[str, Any]]:
         raise ConfigError(f"{path} is not valid JSON ({error}); restore it or use another folder.") from None
     if not isinstance(content, dict) or not isinstance(content.get("records"), list):
         raise ConfigError(f'{path} is not a dirkit results file: expected {{"records": [...]}}.')
+    for number, record in enumerate(content["records"], start=1):
+        _check_record(path, number, record)
     return list(content["records"])
+
+
+#: The fields that identify a record (:func:`record_key`) and their JSON types.
+_KEY_FIELDS: dict[str, tuple[type, str]] = {
+    "dataset": (str, "a string"), "method": (str, "a string"), "seed": (int, "an integer")
+}
+
+
+def _check_record(path: Path, number: int, record: object) -> None:
+    """Refuse a record that :func:`record_key` cannot read, naming it and the bad field."""
+    where = f"Record {number} of {path}"
+    fix = "repair or delete that record, or use another folder"
+    if not isinstance(record, dict):
+        raise ConfigError(f"{where} is {type(record).__name__} {record!r:.40}, not an object; {fix}.")
+    for field, (kind, text) in _KEY_FIELDS.items():
+        if field not in record:
+            raise ConfigError(f"{where} has no {field!r} field (fields: {', '.join(record)}); {fix}.")
+        value = record[field]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigError(f"{where} has {field}={value!r}, not {text}; {fix}.")
 
 
 def _lock_path(out_dir: Path) -> Path:
