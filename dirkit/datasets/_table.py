@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError
+from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError, LabelError
 
-__all__ = ["TABLE_SUFFIXES", "encode_features", "read_table", "select_columns"]
+__all__ = ["TABLE_SUFFIXES", "encode_features", "numeric_target", "read_table", "select_columns"]
 
 #: File suffixes :func:`read_table` understands, by format.
 TABLE_SUFFIXES: dict[str, tuple[str, ...]] = {
@@ -103,6 +103,63 @@ def select_columns(
     if not chosen:
         raise ConfigError(f"No feature columns: the table has only the target column {target!r}.")
     return np.asarray(columns[target]), {n: np.asarray(columns[n]) for n in chosen}
+
+
+def _where(path: Path, row: int) -> str:
+    """Where data row ``row`` (0-based) of a table file is, in words a user can look up."""
+    if _format_of(path) == "csv":  # the header is line 1
+        return f"line {row + 2} of {path} (data row {row + 1})"
+    return f"row {row + 1} of {path}"
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def numeric_target(values: np.ndarray, target: str, path: Path | str) -> np.ndarray:
+    """The target column of the table file ``path`` as float64, or an error naming the bad cell.
+
+    Raises
+    ------
+    LabelError
+        For a value that is not a number, or a missing or infinite one: the message gives the
+        value and where it is (for CSV, its line; the header is line 1).
+
+    Examples
+    --------
+    >>> numeric_target(np.array(["1.5", "2"], dtype=object), "y", "t.csv").tolist()
+    [1.5, 2.0]
+    >>> numeric_target(np.array([24, 25, 26, "abc"], dtype=object), "age", "t.csv")
+    Traceback (most recent call last):
+    dirkit.exceptions.LabelError: Target column 'age' holds 'abc' at line 5 of t.csv (data row 4): ...
+    """
+    path = Path(path)
+    column = np.asarray(values)
+    if column.ndim != 1:
+        raise LabelError(f"Target {target!r} of {path} must be one column; got shape {column.shape}.")
+    if column.dtype.kind in "biuf":
+        floats = column.astype(np.float64)
+    else:
+        numbers = [_number(v) for v in column.tolist()]
+        text = [row for row, number in enumerate(numbers) if number is None]
+        if text:
+            raise LabelError(
+                f"Target column {target!r} holds {column[text[0]]!r} at {_where(path, text[0])}: the "
+                f"target must be a number in every row ({len(text)} row(s) are not); fix or drop them."
+            )
+        floats = np.array(numbers, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(floats))
+    if bad.size:
+        row = int(bad[0])
+        what = "missing" if np.isnan(floats[row]) else f"{float(floats[row])!r}"
+        raise LabelError(
+            f"Target column {target!r} is {what} at {_where(path, row)} ({bad.size} row(s) missing "
+            "or infinite); drop or fill those rows."
+        )
+    return floats
 
 
 def _is_missing(values: np.ndarray) -> np.ndarray:
