@@ -29,6 +29,7 @@ __all__ = [
     "load_records",
     "merge_records",
     "predictions_path",
+    "prepare_out_dir",
     "record_key",
     "safe_name",
     "save_arrays",
@@ -96,6 +97,41 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], object], *, mode: str) -
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create ``out_dir`` if needed and check that files can be written into it; return it.
+
+    Raises :class:`~dirkit.exceptions.ConfigError` (one line naming the folder and the fix) for an
+    existing file, a folder that cannot be created, or one that is read-only, before any run.
+
+    Examples
+    --------
+    >>> from tempfile import mkdtemp
+    >>> prepare_out_dir(Path(mkdtemp()) / "runs" / "a").is_dir()
+    True
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(
+            f"The output folder {out_dir} is an existing file; name a folder (created if needed)."
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
+        ) from None
+    probe = out_dir / f".dirkit-write-test.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    try:
+        probe.open("x").close()
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot write into the output folder {out_dir} ({error.strerror}); choose a writable "
+            "folder or fix its permissions."
+        ) from None
+    return out_dir
 
 
 def load_records(out_dir: Path) -> list[dict[str, Any]]:
