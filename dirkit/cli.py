@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from dirkit import __version__
 from dirkit._assignments import parse_assignments
 from dirkit._catalog import KINDS, listing
+from dirkit._interrupt import interrupted, watch_interrupts
 from dirkit._model_commands import add_model_commands
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
@@ -401,8 +402,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help exits 0, usage errors 2
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
-        with _dirkit_warnings_as_lines(args.command):
-            return int(args.handler(args, ["dirkit", *argv]))
+        with watch_interrupts(), _dirkit_warnings_as_lines(args.command):
+            try:
+                return int(args.handler(args, ["dirkit", *argv]))
+            except Exception as error:  # e.g. an ImportError made of a Ctrl-C inside NumPy's import
+                if interrupted() and not isinstance(error, DirkitError):
+                    raise KeyboardInterrupt from None
+                raise
     except ConfigError as error:
         print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -201,7 +201,7 @@ def _clean_error_cases(tmp_path):
         (["train", *csv, "--dataset-arg", f"path={tmp_path / 'empty.csv'}"],
          1, "is not a readable CSV table"),
         (["train", *csv, "--dataset-arg", f"path={tmp_path / 'bad.csv'}"],
-         1, "y must hold numbers; got 'abc' at index 3"),
+         1, "Target column 'y' holds 'abc' at line 5"),
         (["train", "--dataset", "synthetic", "--method", "sqinv+inv"], 2, "both set the sample re-weighting"),
         (["train", "--dataset", "synthetic", "--method", "inv+sqinv"], 2, "both set the sample re-weighting"),
     ]
