@@ -415,6 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DirkitError as error:
         print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except ImportError as error:  # an optional dependency is missing; the message names the package
+        print(f"dirkit {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # stdout piped into a program that stopped reading (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 141

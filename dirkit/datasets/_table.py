@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,15 +61,23 @@ def read_table(path: Path | str) -> dict[str, np.ndarray]:
         raise DataNotFoundError(f"No table file at {path} (working directory {Path.cwd()}).")
     kind = _format_of(path)
     if kind == "npz":
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: np.asarray(archive[key]) for key in archive.files}
+        return _read_npz(path)
     pandas = _import_pandas(f"{kind.upper()} files")
+    unreadable: tuple[type[BaseException], ...] = (
+        pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError
+    )
+    if kind == "parquet":  # pyarrow's errors on a damaged file are ValueErrors and OSErrors
+        unreadable = (*unreadable, ValueError, OSError)
     try:
         if kind == "parquet":
             frame = pandas.read_parquet(path)
         else:
             frame = pandas.read_csv(path, sep="\t" if path.name.lower().endswith(".tsv") else ",")
-    except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError) as error:
+    except ImportError:
+        raise ImportError(
+            f"Reading {path} (Parquet) needs pyarrow or fastparquet: pip install pyarrow."
+        ) from None
+    except unreadable as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataFormatError(
             f"{path} is not a readable {kind.upper()} table ({reason}); give a file with a header row "
@@ -77,6 +86,21 @@ def read_table(path: Path | str) -> dict[str, np.ndarray]:
     if frame.empty:
         raise DataFormatError(f"{path} has no data rows; give a table with a header and at least one row.")
     return {str(column): frame[column].to_numpy() for column in frame.columns}
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive of named arrays")
+        with archive:
+            return {key: np.asarray(archive[key]) for key in archive.files}
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataFormatError(
+            f"{path} is not a readable NPZ archive ({reason:.200}); write it with numpy.savez "
+            "(one named array per column, no object arrays)."
+        ) from None
 
 
 def select_columns(
@@ -208,12 +232,14 @@ def encode_features(columns: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list
     for name, raw in columns.items():
         values = np.asarray(raw)
         if values.dtype.kind in "biuf":
-            block = values.astype(np.float32).reshape(values.shape[0], -1)
+            with np.errstate(over="ignore"):  # beyond float32's range: reported below as infinite
+                block = values.astype(np.float32).reshape(values.shape[0], -1)
             bad = ~np.isfinite(block)
             if bad.any():
                 raise ConfigError(
                     f"Feature column {name!r} has {int(bad.any(axis=1).sum())} row(s) with missing or "
-                    f"infinite values (first at row {int(np.flatnonzero(bad.any(axis=1))[0])}); "
+                    "infinite values (or beyond float32's range, 3.4e38) (first at row "
+                    f"{int(np.flatnonzero(bad.any(axis=1))[0])}); "
                     "impute or drop them, or leave the column out with features=[...]."
                 )
             blocks.append(block)
