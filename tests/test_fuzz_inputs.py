@@ -24,7 +24,9 @@ from dirkit.cli import main
 from dirkit.datasets import DatasetSplits, load_csv
 from dirkit.exceptions import DirkitError
 
-FUZZ = settings(max_examples=int(os.environ.get("DIRKIT_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: 60 examples a test keep the suite fast; DIRKIT_FUZZ_EXAMPLES=500 searches harder.
+FUZZ = settings(max_examples=int(os.environ.get("DIRKIT_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 class _Trained(Exception):
