@@ -224,6 +224,8 @@ def test_ctrl_c_in_the_first_seconds_ends_in_one_line(tmp_path, monkeypatch):
         if "init_import_site" in err:
             continue
         assert "Traceback" not in err, (delay, err)
-        assert status == 130, (delay, err)
+        # 130, or killed by SIGINT after the message: CPython's `-m` sometimes ends so (a shell
+        # shows both as status 130)
+        assert status in (130, -signal.SIGINT), (delay, err)
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "nterrupted" in lines[0], (delay, err)
