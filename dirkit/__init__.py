@@ -25,9 +25,13 @@ Subpackages are imported on first use, so ``dirkit.labels``, ``dirkit.density`` 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+# Not `from typing import TYPE_CHECKING`: the `dirkit` command imports this package before it
+# can catch Ctrl-C (dirkit._entry), so it imports as little as it can (mypy reads this as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from dirkit.estimator import DIRRegressor, DIRWeightedRegressor
 
 __version__ = "0.1.0"

@@ -2,7 +2,7 @@
 
 import sys
 
-from dirkit.cli import main
+from dirkit._entry import main
 
 if __name__ == "__main__":
     sys.exit(main())

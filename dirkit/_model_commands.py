@@ -47,7 +47,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
 
     fitted = load_model(args.model, backbone=user_backbone(args), device=args.device)
     seed = fitted.context.seed if args.seed is None else args.seed
-    data = load_dataset(args.dataset, seed, args.data_dir, parse_assignments(args.dataset_arg, dotted=False))
+    loader_args = parse_assignments(args.dataset_arg, dotted=False, option="--dataset-arg")
+    data = load_dataset(args.dataset, seed, args.data_dir, loader_args)
     expected = tuple(fitted.context.x_train.shape[1:])
     if tuple(data.x_test.shape[1:]) != expected:
         raise ConfigError(

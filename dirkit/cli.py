@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import shutil
@@ -32,7 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dirkit import __version__
+from dirkit._assignments import parse_assignments
 from dirkit._catalog import KINDS, listing
+from dirkit._interrupt import interrupted, watch_interrupts
 from dirkit._model_commands import add_model_commands
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
@@ -44,36 +45,6 @@ __all__ = ["build_parser", "main", "parse_assignments", "train_config_from"]
 # PyTorch, scikit-learn and pandas load inside the commands that train or report, so that
 # `dirkit --help`, `--version`, `list` and usage errors start in a fraction of a second.
 RESULTS_FILE = "results.json"  # dirkit.bench.RESULTS_FILE (a test checks that they agree)
-
-
-def parse_assignments(items: Sequence[str], *, dotted: bool) -> dict[str, Any]:
-    """Parse ``KEY=VALUE`` (or ``GROUP.KEY=VALUE`` with ``dotted``) options into a dict.
-
-    Values are read as JSON when they parse (numbers, booleans, lists, ``null``), else as strings.
-
-    Examples
-    --------
-    >>> parse_assignments(["lds.sigma=2", "lds.kernel=gaussian", "fds.start_epoch=0"], dotted=True)
-    {'lds': {'sigma': 2, 'kernel': 'gaussian'}, 'fds': {'start_epoch': 0}}
-    >>> parse_assignments(["scale=0.1"], dotted=False)
-    {'scale': 0.1}
-    """
-    parsed: dict[str, Any] = {}
-    shape = "METHOD.FIELD=VALUE (e.g. lds.sigma=2)" if dotted else "KEY=VALUE (e.g. scale=0.1)"
-    for item in items:
-        key, sep, text = item.partition("=")
-        group, dot, field = key.partition(".")
-        if not sep or not key.strip() or (dotted and not (dot and group.strip() and field.strip())):
-            raise ConfigError(f"Expected {shape}; got {item!r}.")
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = text
-        if dotted:
-            parsed.setdefault(group.strip(), {})[field.strip()] = value
-        else:
-            parsed[key.strip()] = value
-    return parsed
 
 
 def _csv(kind: Callable[[str], Any]) -> Callable[[str], list[Any]]:
@@ -143,9 +114,16 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: the error, then where the help is."""
+
+    def error(self, message: str) -> Any:  # argparse prints the whole usage block first
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``dirkit`` command."""
-    parser = argparse.ArgumentParser(prog="dirkit", description="Deep imbalanced regression toolkit.")
+    """The argument parser of the ``dirkit`` command (usage errors print one line and exit 2)."""
+    parser = _Parser(prog="dirkit", description="Deep imbalanced regression toolkit.")
     parser.add_argument("--version", action="version", version=f"dirkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -232,7 +210,7 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     builtin = None if args.backbone is None or ":" in args.backbone else args.backbone
     return train_config_from(
-        parse_assignments(args.train_arg, dotted=False),
+        parse_assignments(args.train_arg, dotted=False, option="--train-arg"),
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=args.device,
         backbone=builtin,
     )
@@ -259,8 +237,8 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     from dirkit.bench import format_shot_table, load_dataset, run_benchmark, write_report
     from dirkit.engine import check_method_spec, run_experiment
 
-    overrides = parse_assignments(args.set, dotted=True)
-    loader_args = parse_assignments(args.dataset_arg, dotted=False)
+    overrides = parse_assignments(args.set, dotted=True, option="--set")
+    loader_args = parse_assignments(args.dataset_arg, dotted=False, option="--dataset-arg")
     config = _train_config(args)
     backbone = user_backbone(args)
     DATASETS.get(args.dataset)
@@ -359,7 +337,7 @@ def _run_lines_on_stderr(enabled: bool) -> Iterator[None]:
 def _bench(args: argparse.Namespace, command: list[str]) -> int:
     from dirkit.bench import run_benchmark
 
-    loader_args = parse_assignments(args.dataset_arg, dotted=False)
+    loader_args = parse_assignments(args.dataset_arg, dotted=False, option="--dataset-arg")
     with _run_lines_on_stderr(not _progress(args)):  # no bar (a log file, CI): a line per run
         run = run_benchmark(
             args.datasets,
@@ -369,7 +347,7 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             train_config=_train_config(args),
             data_dir=args.data_dir,
             dataset_kwargs={name: loader_args for name in args.datasets},
-            overrides=parse_assignments(args.set, dotted=True),
+            overrides=parse_assignments(args.set, dotted=True, option="--set"),
             progress=_progress(args),
             command=command,
             checkpoints=args.checkpoints,
@@ -424,13 +402,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help exits 0, usage errors 2
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
-        with _dirkit_warnings_as_lines(args.command):
-            return int(args.handler(args, ["dirkit", *argv]))
+        with watch_interrupts(), _dirkit_warnings_as_lines(args.command):
+            try:
+                return int(args.handler(args, ["dirkit", *argv]))
+            except Exception as error:  # e.g. an ImportError made of a Ctrl-C inside NumPy's import
+                if interrupted() and not isinstance(error, DirkitError):
+                    raise KeyboardInterrupt from None
+                raise
     except ConfigError as error:
         print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
         return 2
     except DirkitError as error:
         print(f"dirkit {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except ImportError as error:  # an optional dependency is missing; the message names the package
+        print(f"dirkit {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # stdout piped into a program that stopped reading (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit

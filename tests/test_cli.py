@@ -186,35 +186,6 @@ def test_dirkit_warnings_print_as_one_line(capsys):
     assert capsys.readouterr().err == "dirkit train: warning: collapsed; fix: rescale\n"
 
 
-def _clean_error_cases(tmp_path):
-    (tmp_path / "a-file").write_text("")
-    (tmp_path / "empty.csv").write_text("")
-    (tmp_path / "bad.csv").write_text("y,a\n24,1\n25,2\n26,3\nabc,4\n27,5\n")
-    csv = ["--dataset", "csv", "--method", "vanilla", "--dataset-arg", "target=y"]
-    return [  # (argv, exit status, message)
-        (["train", "--dataset", "synthetic", "--method", "vanilla", "--out", str(tmp_path / "a-file")],
-         2, "is an existing file; name a folder"),
-        (["train", "--dataset", "synthetic", "--method", "vanilla", "--dataset-arg", "bogus=1"],
-         2, "takes no argument 'bogus'; valid --dataset-arg keys: n_features, scale"),
-        (["bench", "--dataset", "synthetic", "--methods", "vanilla", "--seeds", "99999999999999999999",
-          "--out", str(tmp_path / "o")], 2, "out of range; seeds are integers in 0..4294967295"),
-        (["train", *csv, "--dataset-arg", f"path={tmp_path / 'empty.csv'}"],
-         1, "is not a readable CSV table"),
-        (["train", *csv, "--dataset-arg", f"path={tmp_path / 'bad.csv'}"],
-         1, "y must hold numbers; got 'abc' at index 3"),
-        (["train", "--dataset", "synthetic", "--method", "sqinv+inv"], 2, "both set the sample re-weighting"),
-        (["train", "--dataset", "synthetic", "--method", "inv+sqinv"], 2, "both set the sample re-weighting"),
-    ]
-
-
-def test_bad_inputs_end_in_one_line_errors_with_the_fix(tmp_path, capsys):
-    for argv, status, message in _clean_error_cases(tmp_path):
-        assert main([*argv, "--epochs", "1", "--no-progress"]) == status, argv
-        err = capsys.readouterr().err
-        assert message in err, (argv, err)
-        assert "Traceback" not in err
-
-
 USER_BACKBONE = (
     "from torch import nn\n\ndef make(shape):\n    return nn.Sequential(nn.Linear(shape[0], 9), nn.Tanh())\n"
 )

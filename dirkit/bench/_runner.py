@@ -23,6 +23,7 @@ from dirkit.bench._store import (
     load_records,
     merge_records,
     predictions_path,
+    prepare_out_dir,
     record_key,
     to_json,
 )
@@ -311,17 +312,7 @@ def run_benchmark(
     if run_fn is run_experiment:
         for method in methods:
             check_method_spec(method)
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(
-            f"The output folder {out_dir} is an existing file; name a folder (created if needed)."
-        )
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(
-            f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
-        ) from None
+    out_dir = prepare_out_dir(Path(out_dir))
 
     backbone_info = None if backbone is None else describe_backbone(backbone)
     run_kwargs: dict[str, Any] = {} if backbone is None else {"backbone": backbone}

@@ -29,6 +29,7 @@ __all__ = [
     "load_records",
     "merge_records",
     "predictions_path",
+    "prepare_out_dir",
     "record_key",
     "safe_name",
     "save_arrays",
@@ -98,6 +99,41 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], object], *, mode: str) -
         raise
 
 
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create ``out_dir`` if needed and check that files can be written into it; return it.
+
+    Raises :class:`~dirkit.exceptions.ConfigError` (one line naming the folder and the fix) for an
+    existing file, a folder that cannot be created, or one that is read-only, before any run.
+
+    Examples
+    --------
+    >>> from tempfile import mkdtemp
+    >>> prepare_out_dir(Path(mkdtemp()) / "runs" / "a").is_dir()
+    True
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(
+            f"The output folder {out_dir} is an existing file; name a folder (created if needed)."
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot create the output folder {out_dir} ({error.strerror}); choose a writable folder."
+        ) from None
+    probe = out_dir / f".dirkit-write-test.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    try:
+        probe.open("x").close()
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot write into the output folder {out_dir} ({error.strerror}); choose a writable "
+            "folder or fix its permissions."
+        ) from None
+    return out_dir
+
+
 def load_records(out_dir: Path) -> list[dict[str, Any]]:
     """Records of ``out_dir/results.json``; an absent file gives an empty list.
 
@@ -112,7 +148,29 @@ def load_records(out_dir: Path) -> list[dict[str, Any]]:
         raise ConfigError(f"{path} is not valid JSON ({error}); restore it or use another folder.") from None
     if not isinstance(content, dict) or not isinstance(content.get("records"), list):
         raise ConfigError(f'{path} is not a dirkit results file: expected {{"records": [...]}}.')
+    for number, record in enumerate(content["records"], start=1):
+        _check_record(path, number, record)
     return list(content["records"])
+
+
+#: The fields that identify a record (:func:`record_key`) and their JSON types.
+_KEY_FIELDS: dict[str, tuple[type, str]] = {
+    "dataset": (str, "a string"), "method": (str, "a string"), "seed": (int, "an integer")
+}
+
+
+def _check_record(path: Path, number: int, record: object) -> None:
+    """Refuse a record that :func:`record_key` cannot read, naming it and the bad field."""
+    where = f"Record {number} of {path}"
+    fix = "repair or delete that record, or use another folder"
+    if not isinstance(record, dict):
+        raise ConfigError(f"{where} is {type(record).__name__} {record!r:.40}, not an object; {fix}.")
+    for field, (kind, text) in _KEY_FIELDS.items():
+        if field not in record:
+            raise ConfigError(f"{where} has no {field!r} field (fields: {', '.join(record)}); {fix}.")
+        value = record[field]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigError(f"{where} has {field}={value!r}, not {text}; {fix}.")
 
 
 def _lock_path(out_dir: Path) -> Path:

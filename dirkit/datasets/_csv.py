@@ -10,7 +10,7 @@ import numpy as np
 from dirkit._registry import DATASETS
 from dirkit.datasets._base import DatasetSplits
 from dirkit.datasets._split import fixed_split_table, split_table
-from dirkit.datasets._table import encode_features, read_table, select_columns
+from dirkit.datasets._table import encode_features, numeric_target, read_table, select_columns
 from dirkit.exceptions import ConfigError
 
 __all__ = ["load_csv"]
@@ -104,7 +104,7 @@ def load_csv(
         features = [features]
     if given:
         located = {k: _resolve(v, data_dir) for k, v in files.items() if v is not None}
-        tables = {k: read_table(file) for k, file in located.items()}
+        tables = {k: _read(file, target) for k, file in located.items()}
         columns = _stack(tables)
         part = np.concatenate([np.full(len(next(iter(t.values()))), k) for k, t in tables.items()])
         source = ", ".join(f"{k}={file.name}" for k, file in located.items())
@@ -112,7 +112,7 @@ def load_csv(
     else:
         assert path is not None
         file = _resolve(path, data_dir)
-        columns = read_table(file)
+        columns = _read(file, target)
         source, file_info = file.name, {"file": str(file)}
         if split is not None:
             if split not in columns:
@@ -131,6 +131,14 @@ def load_csv(
                                  description=description, info=info)
     return split_table("csv", x, y, seed, n_bins=n_bins, cap=cap, feature_names=feature_names,
                        description=description, info=info)
+
+
+def _read(file: Path, target: str) -> dict[str, np.ndarray]:
+    """The columns of ``file``, its target column checked to hold a number in every row."""
+    columns = read_table(file)
+    if target in columns:
+        columns[target] = numeric_target(columns[target], target, file)
+    return columns
 
 
 def _stack(tables: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -9,17 +9,19 @@ decode at the smallest scale still at least ``size`` wide (much faster for large
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import tarfile
 import zipfile
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from dirkit.exceptions import ConfigError, DataNotFoundError
+from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -28,7 +30,9 @@ __all__ = [
     "decode_image",
     "file_sha256",
     "files_fingerprint",
+    "readable_tar",
     "tar_images",
+    "tar_members",
 ]
 
 #: File name endings read as images (compared in lower case).
@@ -74,19 +78,80 @@ def decode_all(items: Iterable[tuple[int, str, bytes]], n: int, size: int) -> np
     return images
 
 
+#: What reading a truncated or corrupt (compressed) tar archive raises.
+_TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError)
+
+
+def _unreadable(archive: Path, error: BaseException, found: str = "") -> DataFormatError:
+    lines = str(error).strip().splitlines()  # tarfile lists one line per compression it tried
+    reason = lines[0].rstrip(":") if lines else "no detail"
+    return DataFormatError(
+        f"{archive} is not a readable tar archive ({type(error).__name__}: {reason:.200}{found}); "
+        "it is truncated or corrupt: download it again (or extract it and give the folder)."
+    )
+
+
+@contextlib.contextmanager
+def readable_tar(archive: Path) -> Iterator[None]:
+    """Turn the errors of reading a bad tar archive into one :class:`DataFormatError` naming it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> junk = Path(tempfile.mkdtemp()) / "faces.tar"
+    >>> _ = junk.write_bytes(b"not a tar archive" * 64)
+    >>> with readable_tar(junk):  # doctest: +ELLIPSIS
+    ...     tarfile.open(junk).close()
+    Traceback (most recent call last):
+    dirkit.exceptions.DataFormatError: .../faces.tar is not a readable tar archive (...); ...
+    """
+    try:
+        yield
+    except DataFormatError:
+        raise
+    except _TAR_ERRORS as error:
+        raise _unreadable(archive, error) from None
+
+
+def tar_members(archive: Path) -> list[tuple[str, str]]:
+    """``(file name, member name)`` of every regular file of a tar archive, in archive order.
+
+    A truncated or corrupt archive raises :class:`DataFormatError` naming it and how many files
+    were listed before the damage. (An archive cut exactly between two members reads as a
+    shorter, valid archive: callers check the count they expect.)
+    """
+    members: list[tuple[str, str]] = []
+    try:
+        with tarfile.open(archive) as tar:
+            for member in tar:
+                if member.isfile():
+                    members.append((Path(member.name).name, member.name))
+    except _TAR_ERRORS as error:
+        found = f", after {len(members)} files" if members else ""
+        raise _unreadable(archive, error, found) from None
+    return members
+
+
 def tar_images(archive: Path, rows: dict[str, int]) -> Iterable[tuple[int, str, bytes]]:
     """``(row, member name, bytes)`` of the members named in ``rows``, in archive order.
 
-    Reading in archive order keeps compressed archives (``.tar.gz``) to one sequential pass.
+    Reading in archive order keeps compressed archives (``.tar.gz``) to one sequential pass. A
+    member cut short raises :class:`DataFormatError` naming the archive.
     """
-    with tarfile.open(archive) as tar:
+    with readable_tar(archive), tarfile.open(archive) as tar:
         for member in tar:
             row = rows.get(member.name)
             if row is None or not member.isfile():
                 continue
             stream = tar.extractfile(member)
             if stream is not None:
-                yield row, member.name, stream.read()
+                data = stream.read()
+                if len(data) != member.size:
+                    raise DataFormatError(
+                        f"{archive}: member {member.name} holds {len(data)} of its {member.size} "
+                        "bytes; the archive is truncated: download it again."
+                    )
+                yield row, member.name, data
 
 
 def file_sha256(path: Path) -> str:

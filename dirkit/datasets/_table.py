@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError
+from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError, LabelError
 
-__all__ = ["TABLE_SUFFIXES", "encode_features", "read_table", "select_columns"]
+__all__ = ["TABLE_SUFFIXES", "encode_features", "numeric_target", "read_table", "select_columns"]
 
 #: File suffixes :func:`read_table` understands, by format.
 TABLE_SUFFIXES: dict[str, tuple[str, ...]] = {
@@ -60,15 +61,23 @@ def read_table(path: Path | str) -> dict[str, np.ndarray]:
         raise DataNotFoundError(f"No table file at {path} (working directory {Path.cwd()}).")
     kind = _format_of(path)
     if kind == "npz":
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: np.asarray(archive[key]) for key in archive.files}
+        return _read_npz(path)
     pandas = _import_pandas(f"{kind.upper()} files")
+    unreadable: tuple[type[BaseException], ...] = (
+        pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError
+    )
+    if kind == "parquet":  # pyarrow's errors on a damaged file are ValueErrors and OSErrors
+        unreadable = (*unreadable, ValueError, OSError)
     try:
         if kind == "parquet":
             frame = pandas.read_parquet(path)
         else:
             frame = pandas.read_csv(path, sep="\t" if path.name.lower().endswith(".tsv") else ",")
-    except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError) as error:
+    except ImportError:
+        raise ImportError(
+            f"Reading {path} (Parquet) needs pyarrow or fastparquet: pip install pyarrow."
+        ) from None
+    except unreadable as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataFormatError(
             f"{path} is not a readable {kind.upper()} table ({reason}); give a file with a header row "
@@ -77,6 +86,21 @@ def read_table(path: Path | str) -> dict[str, np.ndarray]:
     if frame.empty:
         raise DataFormatError(f"{path} has no data rows; give a table with a header and at least one row.")
     return {str(column): frame[column].to_numpy() for column in frame.columns}
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive of named arrays")
+        with archive:
+            return {key: np.asarray(archive[key]) for key in archive.files}
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataFormatError(
+            f"{path} is not a readable NPZ archive ({reason:.200}); write it with numpy.savez "
+            "(one named array per column, no object arrays)."
+        ) from None
 
 
 def select_columns(
@@ -103,6 +127,63 @@ def select_columns(
     if not chosen:
         raise ConfigError(f"No feature columns: the table has only the target column {target!r}.")
     return np.asarray(columns[target]), {n: np.asarray(columns[n]) for n in chosen}
+
+
+def _where(path: Path, row: int) -> str:
+    """Where data row ``row`` (0-based) of a table file is, in words a user can look up."""
+    if _format_of(path) == "csv":  # the header is line 1
+        return f"line {row + 2} of {path} (data row {row + 1})"
+    return f"row {row + 1} of {path}"
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def numeric_target(values: np.ndarray, target: str, path: Path | str) -> np.ndarray:
+    """The target column of the table file ``path`` as float64, or an error naming the bad cell.
+
+    Raises
+    ------
+    LabelError
+        For a value that is not a number, or a missing or infinite one: the message gives the
+        value and where it is (for CSV, its line; the header is line 1).
+
+    Examples
+    --------
+    >>> numeric_target(np.array(["1.5", "2"], dtype=object), "y", "t.csv").tolist()
+    [1.5, 2.0]
+    >>> numeric_target(np.array([24, 25, 26, "abc"], dtype=object), "age", "t.csv")
+    Traceback (most recent call last):
+    dirkit.exceptions.LabelError: Target column 'age' holds 'abc' at line 5 of t.csv (data row 4): ...
+    """
+    path = Path(path)
+    column = np.asarray(values)
+    if column.ndim != 1:
+        raise LabelError(f"Target {target!r} of {path} must be one column; got shape {column.shape}.")
+    if column.dtype.kind in "biuf":
+        floats = column.astype(np.float64)
+    else:
+        numbers = [_number(v) for v in column.tolist()]
+        text = [row for row, number in enumerate(numbers) if number is None]
+        if text:
+            raise LabelError(
+                f"Target column {target!r} holds {column[text[0]]!r} at {_where(path, text[0])}: the "
+                f"target must be a number in every row ({len(text)} row(s) are not); fix or drop them."
+            )
+        floats = np.array(numbers, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(floats))
+    if bad.size:
+        row = int(bad[0])
+        what = "missing" if np.isnan(floats[row]) else f"{float(floats[row])!r}"
+        raise LabelError(
+            f"Target column {target!r} is {what} at {_where(path, row)} ({bad.size} row(s) missing "
+            "or infinite); drop or fill those rows."
+        )
+    return floats
 
 
 def _is_missing(values: np.ndarray) -> np.ndarray:
@@ -151,12 +232,14 @@ def encode_features(columns: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list
     for name, raw in columns.items():
         values = np.asarray(raw)
         if values.dtype.kind in "biuf":
-            block = values.astype(np.float32).reshape(values.shape[0], -1)
+            with np.errstate(over="ignore"):  # beyond float32's range: reported below as infinite
+                block = values.astype(np.float32).reshape(values.shape[0], -1)
             bad = ~np.isfinite(block)
             if bad.any():
                 raise ConfigError(
                     f"Feature column {name!r} has {int(bad.any(axis=1).sum())} row(s) with missing or "
-                    f"infinite values (first at row {int(np.flatnonzero(bad.any(axis=1))[0])}); "
+                    "infinite values (or beyond float32's range, 3.4e38) (first at row "
+                    f"{int(np.flatnonzero(bad.any(axis=1))[0])}); "
                     "impute or drop them, or leave the column out with features=[...]."
                 )
             blocks.append(block)

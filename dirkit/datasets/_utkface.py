@@ -14,13 +14,18 @@ and 18,919 training images. The split does not depend on the training seed. Its 
 images of the official archive is :data:`UTKFACE_SPLIT_SHA256`::
 
     00d9535edfbd019674f4b85efa8022025627e8df2af629e9d157ffa3a6579df7
+
+The loader checks what it can before decoding: an archive or folder must hold
+:data:`UTKFACE_N_IMAGES` images (``expected_images``; an archive cut short holds fewer), those
+23,707 must give the pinned split checksum, and an archive whose name has a known sha256
+(:data:`UTKFACE_ARCHIVE_SHA256`) must match it. Each failure is a
+:class:`~dirkit.exceptions.DataFormatError` naming the file and what was found.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tarfile
 import warnings
 from pathlib import Path
 
@@ -37,14 +42,18 @@ from dirkit.datasets._image_files import (
     file_sha256,
     files_fingerprint,
     tar_images,
+    tar_members,
 )
 from dirkit.datasets._split import dir_split
-from dirkit.exceptions import ConfigError, DataNotFoundError, DirkitWarning
+from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError, DirkitWarning
 
 __all__ = [
+    "UTKFACE_ARCHIVE_SHA256",
+    "UTKFACE_N_IMAGES",
     "UTKFACE_SPLIT_CAP",
     "UTKFACE_SPLIT_SEED",
     "UTKFACE_SPLIT_SHA256",
+    "check_utkface",
     "find_utkface",
     "list_utkface",
     "load_utkface_dir",
@@ -57,6 +66,12 @@ UTKFACE_SPLIT_CAP = 30
 UTKFACE_SPLIT_SEED = 0
 #: Checksum of the split of the 23,707 images of the official "aligned & cropped" archive.
 UTKFACE_SPLIT_SHA256 = "00d9535edfbd019674f4b85efa8022025627e8df2af629e9d157ffa3a6579df7"
+#: Images of the official "aligned & cropped" set (every name starts with ``<age>_``).
+UTKFACE_N_IMAGES = 23_707
+#: sha256 of the archives whose exact bytes are known, by file name.
+UTKFACE_ARCHIVE_SHA256 = {
+    "UTKFace-64px.tar": "8c2228f570c52c1811630bae2ab04fae552c424c617febb167b56174832564b4",
+}
 
 _LABEL_RANGE = (0.0, 121.0)  # 1-year bins 0-120; older ages are clipped to 120 (UTKFace's oldest: 116)
 _AGE = re.compile(r"^(\d+)_")
@@ -89,13 +104,13 @@ def find_utkface(data_dir: str | os.PathLike[str]) -> Path:
 def list_utkface(source: Path) -> dict[str, str]:
     """Map each image's file name to its tar member name or file path, sorted by file name.
 
-    Image files whose name does not start with ``<age>_`` are skipped with a warning.
+    Image files whose name does not start with ``<age>_`` are skipped with a warning. An
+    archive that cannot be read raises :class:`~dirkit.exceptions.DataFormatError`.
     """
     if source.is_dir():
         entries = [(p.name, str(p)) for p in source.iterdir() if p.is_file()]
     else:
-        with tarfile.open(source) as tar:
-            entries = [(Path(m.name).name, m.name) for m in tar.getmembers() if m.isfile()]
+        entries = tar_members(source)
     images = [(name, where) for name, where in entries if name.lower().endswith(IMAGE_SUFFIXES)]
     unnamed = [name for name, _ in images if not _AGE.match(name)]
     if unnamed:
@@ -111,6 +126,52 @@ def list_utkface(source: Path) -> dict[str, str]:
     if not table:
         raise DataNotFoundError(f"{source} holds no UTKFace image (<age>_<gender>_<race>_<time>.jpg).")
     return table
+
+
+def check_utkface(source: Path, names: list[str], split_checksum: str, expected: int | None) -> None:
+    """Refuse a source that does not hold the expected images (see the module docstring).
+
+    Parameters
+    ----------
+    source : Path
+        The archive or folder (named in the messages).
+    names : list of str
+        The image file names found in it.
+    split_checksum : str
+        :func:`~dirkit.datasets.split_sha256` of their split.
+    expected : int or None
+        How many images ``source`` must hold; ``None`` skips the count and checksum checks.
+
+    Examples
+    --------
+    >>> check_utkface(Path("UTKFace.tar"), ["20_0_0_1.jpg"], "0" * 64, expected=2)
+    Traceback (most recent call last):
+    dirkit.exceptions.DataFormatError: UTKFace.tar holds 1 UTKFace images; expected 2 ...
+    """
+    if expected is None:
+        return
+    if len(names) != expected:
+        cut = " (the archive or a download was cut short?)" if len(names) < expected else ""
+        raise DataFormatError(
+            f"{source} holds {len(names)} UTKFace images; expected {expected}{cut}. Download it "
+            "again, or pass expected_images=None (--dataset-arg expected_images=null) to use "
+            "these images anyway."
+        )
+    if expected == UTKFACE_N_IMAGES and split_checksum != UTKFACE_SPLIT_SHA256:
+        raise DataFormatError(
+            f"{source} holds {expected} images but not the official file names (split checksum "
+            f"{split_checksum[:16]}..., expected {UTKFACE_SPLIT_SHA256[:16]}...). Download it again, "
+            "or pass expected_images=None to use these images anyway."
+        )
+
+
+def _check_archive_sha256(source: Path, sha256: str) -> None:
+    known = UTKFACE_ARCHIVE_SHA256.get(source.name)
+    if known is not None and sha256 != known:
+        raise DataFormatError(
+            f"{source} has sha256 {sha256[:16]}..., not the {known[:16]}... of the known "
+            f"{source.name}: it is damaged or another file; download it again."
+        )
 
 
 def utkface_ages(names: list[str]) -> np.ndarray:
@@ -149,6 +210,7 @@ def utkface_split(names: list[str]) -> np.ndarray:
         "image_size": [Interval(int, 8, None)],
         "limit": [Interval(int, 3, None), None],
         "cache_dir": [str, os.PathLike, None],
+        "expected_images": [Interval(int, 1, None), None],
     }
 )
 def load_utkface_dir(
@@ -158,6 +220,7 @@ def load_utkface_dir(
     image_size: int = 32,
     limit: int | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    expected_images: int | None = UTKFACE_N_IMAGES,
 ) -> DatasetSplits:
     """Load UTKFace-DIR: uint8 images of shape (N, 3, image_size, image_size) and ages in years.
 
@@ -180,6 +243,10 @@ def load_utkface_dir(
         each keeps its split, and ``info["split_sha256"]`` is still that of the whole split.
     cache_dir : path, optional
         Cache root (default ``$XDG_CACHE_HOME/dirkit`` or ``~/.cache/dirkit``).
+    expected_images : int or None
+        How many images the archive or folder must hold (:data:`UTKFACE_N_IMAGES`, the official
+        set, whose split checksum is then checked too); ``None`` accepts any number (your own
+        subset of UTKFace).
 
     Returns
     -------
@@ -191,6 +258,9 @@ def load_utkface_dir(
     ------
     DataNotFoundError
         When ``data_dir`` holds no UTKFace archive or folder.
+    DataFormatError
+        When the archive cannot be read, holds another number of images than
+        ``expected_images`` (a truncated download), or fails a known checksum.
     """
     if data_dir is None:
         raise ConfigError("utkface-dir needs data_dir (the folder holding utkface/; CLI: --data-dir DIR).")
@@ -198,6 +268,8 @@ def load_utkface_dir(
     table = list_utkface(source)
     names = list(table)
     splits = utkface_split(names)
+    checksum = split_sha256(names, splits.tolist())
+    check_utkface(source, names, checksum, expected_images)
     keep = spread_rows(len(names), limit)
     kept = [names[i] for i in keep]
     where = {table[name]: row for row, name in enumerate(kept)}
@@ -211,6 +283,8 @@ def load_utkface_dir(
 
     fingerprint = file_sha256(source) if source.is_file() else files_fingerprint(
         (Path(p) for p in table.values()), source)
+    if source.is_file():
+        _check_archive_sha256(source, fingerprint)
     key = f"utkface-{fingerprint[:24]}-{image_size}px" + ("" if limit is None else f"-limit{limit}")
     images = cached_images(key, kept, decode, cache_dir=resolve_cache_dir(cache_dir))
     return age_splits(
@@ -222,7 +296,7 @@ def load_utkface_dir(
         description=f"UTKFace-DIR: {len(kept)} faces at {image_size} px, ages in years, balanced val/test",
         info={
             "seed": seed,
-            "split_sha256": split_sha256(names, splits.tolist()),
+            "split_sha256": checksum,
             "split_cap": UTKFACE_SPLIT_CAP,
             "split_seed": UTKFACE_SPLIT_SEED,
             "image_size": image_size,

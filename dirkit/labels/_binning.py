@@ -17,9 +17,11 @@ from dirkit._validation import (
 )
 from dirkit.exceptions import ConfigError, LabelRangeWarning
 
-__all__ = ["UniformBinner"]
+__all__ = ["MAX_BINS", "UniformBinner"]
 
 DEFAULT_N_BINS = 100
+#: Most bins a binner makes; a finer binning (a typo such as ``width=1e-9``) is refused.
+MAX_BINS = 1_000_000
 
 # Labels within this fraction of a bin width below an edge are put in the bin above it, so that
 # decimal labels such as 0.3 land in [0.3, 0.4) although 0.3 / 0.1 == 2.9999999999999996.
@@ -43,6 +45,12 @@ class UniformBinner(BaseEstimator):
         Number of bins; with a fitted range they span exactly ``[min(y), max(y)]``.
     range : tuple of (float, float), optional
         ``(low, high)`` of the binned label space; fitted from the training labels when omitted.
+
+    Raises
+    ------
+    ConfigError
+        From :meth:`fit`, for conflicting or invalid parameters, or when ``width`` or ``n_bins``
+        would make more than :data:`MAX_BINS` bins over the label range.
 
     Attributes
     ----------
@@ -127,13 +135,28 @@ class UniformBinner(BaseEstimator):
             return float(self.range[0]), float(self.range[1])
         return float(labels.min()), float(labels.max())
 
+    def _too_many_bins(self, n: float, low: float, high: float) -> ConfigError:
+        which = f"width={self.width!r}" if self.width is not None else f"n_bins={self.n_bins!r}"
+        source = "the given range" if self.range is not None else "the training labels' range"
+        shown = f"{n:,.0f}" if math.isfinite(n) else "infinitely many"
+        fix = (f"use width >= {(high - low) / MAX_BINS:.3g}" if self.width is not None and
+               math.isfinite(high - low) else "use fewer bins or a narrower range")
+        return ConfigError(
+            f"UniformBinner({which}) would make {shown} bins over {source} [{low:g}, {high:g}]; "
+            f"at most {MAX_BINS:,} are allowed: {fix}."
+        )
+
     def _make_edges(self, low: float, high: float, *, fitted_range: bool) -> np.ndarray:
         if self.width is None:
             n = self.n_bins or DEFAULT_N_BINS
+            if n > MAX_BINS:
+                raise self._too_many_bins(n, low, high)
             if high <= low:  # constant labels: the bins span one unit above them
                 high = low + 1.0
             return np.linspace(low, high, n + 1)
         span = (high - low) / self.width
+        if not span <= MAX_BINS:  # also catches an infinite span (a range near the float limits)
+            raise self._too_many_bins(span, low, high)
         if fitted_range:  # the maximum label must lie inside the last bin, not on its top edge
             n = math.floor(span + _EDGE_TOLERANCE) + 1
         else:

@@ -63,6 +63,7 @@ def conr_loss(
 
     An anchor without positives or without negatives contributes 0 (ConR only regularises
     anchors whose predictions are confused with dissimilar labels); the mean still divides by N.
+    An empty batch (N = 0) has loss 0, not the NaN of an empty mean.
     For two augmented views, concatenate the views and repeat labels and predictions.
 
     Parameters
@@ -126,6 +127,8 @@ def conr_loss(
     log_denominator = torch.logsumexp(denominator_terms, dim=1)
     log_ratio = torch.where(positive, logits - log_denominator[:, None], 0.0)
     per_anchor = torch.where(active, -log_ratio.sum(dim=1) / n_positive.clamp_min(1), 0.0)
+    if reduction == "mean" and per_anchor.numel() == 0:  # nothing to regularise: 0, still a graph
+        return per_anchor.sum()
     return reduce_weighted(per_anchor, vector_weight, reduction)
 
 

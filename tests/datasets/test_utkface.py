@@ -17,7 +17,7 @@ from dirkit.datasets._utkface import (
     utkface_ages,
     utkface_split,
 )
-from dirkit.exceptions import ConfigError, DataNotFoundError, DirkitWarning
+from dirkit.exceptions import ConfigError, DataFormatError, DataNotFoundError, DirkitWarning
 
 # The documented split of the 23,707 official images; a change here changes every user's split.
 PINNED = "00d9535edfbd019674f4b85efa8022025627e8df2af629e9d157ffa3a6579df7"
@@ -135,7 +135,8 @@ def test_folder_source_with_any_image_size(tmp_path):
         for i in range(3):
             _jpeg(folder / f"{age}_0_0_2017{i}.jpg.chip.jpg", (age % 256, 0, 0), size=(50 + i, 60))
     (folder / "notes.txt").write_text("not an image")
-    data = load_utkface_dir(data_dir=tmp_path, image_size=16, cache_dir=tmp_path / "cache")
+    data = load_utkface_dir(data_dir=tmp_path, image_size=16, cache_dir=tmp_path / "cache",
+                            expected_images=9)
     assert find_utkface(tmp_path) == folder
     assert data.sizes() == {"train": 3, "val": 3, "test": 3}
     assert data.x_val.shape == (3, 3, 16, 16) and data.info["n_clipped"] == 3
@@ -158,3 +159,95 @@ def test_missing_data_is_reported(tmp_path):
         load_utkface_dir()
     with pytest.raises(ConfigError, match="'image_size' parameter"):
         load_utkface_dir(data_dir=tmp_path, image_size=2)
+
+
+def _fixture_tar(path, n_per_age=4, ages=(5, 30, 60)):
+    """A small UTKFace-like archive of real JPEG members; returns the number of images."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w") as tar:
+        for age in ages:
+            for i in range(n_per_age):
+                buffer = io.BytesIO()
+                Image.new("RGB", (40, 40), color=(age, i * 40, 90)).save(buffer, format="JPEG")
+                member = tarfile.TarInfo(f"UTKFace/{age}_0_0_2017{i:04d}.jpg.chip.jpg")
+                member.size = len(buffer.getvalue())
+                tar.addfile(member, io.BytesIO(buffer.getvalue()))
+    return n_per_age * len(ages)
+
+
+def test_an_archive_with_the_expected_count_loads(tmp_path):
+    n = _fixture_tar(tmp_path / "utkface" / "UTKFace.tar")
+    data = load_utkface_dir(data_dir=tmp_path, image_size=8, cache_dir=tmp_path / "cache", expected_images=n)
+    assert sum(data.sizes().values()) == n
+
+
+def _cut(full, path, size):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(full.read_bytes()[:size])
+    return path
+
+
+def _member_offsets(archive):
+    with tarfile.open(archive) as tar:
+        return [member.offset for member in tar.getmembers()]
+
+
+def test_an_archive_cut_in_half_between_members_is_refused_naming_the_file_and_the_count(tmp_path):
+    full = tmp_path / "full.tar"
+    n = _fixture_tar(full)
+    cut = _cut(full, tmp_path / "utkface" / "UTKFace.tar", _member_offsets(full)[n // 2])
+    assert len(list_utkface(cut)) == n // 2  # tarfile itself lists the first half without a word
+    with pytest.raises(DataFormatError, match=rf"{cut} holds {n // 2} UTKFace images; expected {n}"):
+        load_utkface_dir(data_dir=tmp_path, cache_dir=tmp_path / "cache", expected_images=n)
+
+
+def test_an_archive_cut_inside_a_member_is_refused_naming_the_file_and_what_was_read(tmp_path):
+    full = tmp_path / "full.tar"
+    n = _fixture_tar(full)
+    cut = _cut(full, tmp_path / "utkface" / "UTKFace.tar", _member_offsets(full)[n // 2] + 700)
+    message = rf"{cut} is not a readable tar archive .*after {n // 2 + 1} files"
+    with pytest.raises(DataFormatError, match=message):
+        load_utkface_dir(data_dir=tmp_path, cache_dir=tmp_path / "cache", expected_images=n)
+
+
+def test_the_default_count_is_the_official_sets(tmp_path):
+    _fixture_tar(tmp_path / "utkface" / "UTKFace.tar")
+    with pytest.raises(DataFormatError, match=r"holds 12 UTKFace images; expected 23707.*images=None"):
+        load_utkface_dir(data_dir=tmp_path, cache_dir=tmp_path / "cache")
+    data = load_utkface_dir(data_dir=tmp_path, image_size=8, cache_dir=tmp_path / "cache",
+                            expected_images=None)
+    assert sum(data.sizes().values()) == 12
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00" * 100, bytes(range(256)) * 40])
+def test_random_bytes_are_a_data_format_error(tmp_path, content):
+    archive = tmp_path / "utkface" / "UTKFace.tar.gz"
+    archive.parent.mkdir()
+    archive.write_bytes(content)
+    with pytest.raises(DataFormatError, match=rf"{archive} is not a readable tar archive"):
+        load_utkface_dir(data_dir=tmp_path, cache_dir=tmp_path / "cache")
+
+
+def test_a_member_cut_short_while_decoding_is_a_data_format_error(tmp_path):
+    full = tmp_path / "full.tar"
+    _fixture_tar(full, n_per_age=1, ages=(20,))
+    cut = _cut(full, tmp_path / "full-cut.tar", 512 + 100)  # the header and 100 bytes of the JPEG
+    with pytest.raises(DataFormatError, match=rf"{cut}"):
+        list(image_files.tar_images(cut, {"UTKFace/20_0_0_20170000.jpg.chip.jpg": 0}))
+
+
+def test_a_known_archive_with_other_bytes_is_refused(tmp_path):
+    archive = tmp_path / "utkface" / "UTKFace-64px.tar"
+    n = _fixture_tar(archive)
+    with pytest.raises(DataFormatError, match=r"UTKFace-64px.tar has sha256 .*not the 8c2228f570c52c18"):
+        load_utkface_dir(data_dir=tmp_path, cache_dir=tmp_path / "cache", expected_images=n)
+
+
+def test_the_real_archive_cut_in_half_is_refused(data_dir, tmp_path):
+    real = find_utkface(data_dir)
+    cut = tmp_path / "utkface" / real.name
+    cut.parent.mkdir()
+    with open(real, "rb") as source:
+        cut.write_bytes(source.read(real.stat().st_size // 2))
+    with pytest.raises(DataFormatError, match=rf"{cut} holds 11931 UTKFace images; expected 23707"):
+        load_utkface_dir(data_dir=tmp_path, cache_dir=tmp_path / "cache", limit=30)

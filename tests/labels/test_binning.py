@@ -88,6 +88,27 @@ def test_errors_name_the_problem():
         UniformBinner().fit(np.ones((3, 2)))
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"width": 1e-9}, r"width=1e-09\) would make 100,000,000,000 bins over the training labels' "
+                          r"range \[0, 100\].*use width >= 0.0001"),
+        ({"width": 1e-9, "range": (0, 121)}, r"width=1e-09\) would make 121,000,000,000 bins over the "
+                                             r"given range \[0, 121\]"),
+        ({"n_bins": 10**12}, r"n_bins=1000000000000\) would make 1,000,000,000,000 bins"),
+        ({"width": 1.0, "range": (-1e308, 1e308)}, r"infinitely many bins"),
+    ],
+)
+def test_too_many_bins_is_a_clear_value_error_not_a_memory_error(params, message):
+    with pytest.raises(ValueError, match=message) as raised:
+        UniformBinner(**params).fit(np.array([0.0, 100.0]))
+    assert isinstance(raised.value, ConfigError)
+
+
+def test_a_million_bins_are_still_allowed():
+    assert UniformBinner(width=1e-4).fit(np.array([0.0, 100.0])).n_bins_ == 1_000_001
+
+
 def test_sklearn_clone_and_params():
     from sklearn.base import clone
 

@@ -63,3 +63,15 @@ def test_predictions_get_no_gradient():
 def test_preds_must_match_the_batch():
     with pytest.raises(ShapeError, match="one prediction per sample"):
         conr_loss(torch.ones(3, 2), torch.zeros(3), torch.zeros(2))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_an_empty_batch_has_loss_zero_not_nan(weighted):
+    features = torch.zeros(0, 4, requires_grad=True)
+    weight = torch.zeros(0) if weighted else None
+    loss = conr_loss(features, torch.zeros(0), torch.zeros(0), weight=weight)
+    assert loss.item() == 0.0
+    loss.backward()
+    assert features.grad is not None and features.grad.shape == (0, 4)
+    assert ConRLoss()(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0)).item() == 0.0
+    assert conr_loss(torch.zeros(0, 4), torch.zeros(0), torch.zeros(0), reduction="none").shape == (0,)
