@@ -111,7 +111,9 @@ def hub_backbone(spec: str) -> Callable[[tuple[int, ...]], nn.Module]:
     def factory(shape: tuple[int, ...]) -> nn.Module:
         if package == "timm":
             pretrained = weights is not None and weights.lower() in ("pretrained", "true", "default")
-            return module.create_model(name, pretrained=pretrained, num_classes=0, in_chans=shape[0])  # type: ignore[no-any-return]
+            model: nn.Module = module.create_model(name, pretrained=pretrained, num_classes=0,
+                                                   in_chans=shape[0])
+            return model
         if len(shape) == 3 and shape[0] != 3:
             raise ConfigError(
                 f"torchvision models take 3-channel images; backbone {spec!r} got inputs of shape "
