@@ -93,7 +93,10 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         "--backbone", metavar="NAME|MODULE:CALLABLE",
         help="built-in backbone (auto, mlp, resnet, bilstm) or your own: MODULE:CALLABLE is "
              "imported and called with the per-sample input shape, e.g. (3, 32, 32); it must "
-             "return a torch.nn.Module mapping a batch of inputs to features (N, d)",
+             "return a torch.nn.Module mapping a batch of inputs to features (N, d); "
+             "torchvision:MODEL[@WEIGHTS] or timm:MODEL[@pretrained] builds that package's model "
+             "without its classifier (e.g. torchvision:resnet50). The built-in ResNet's depth: "
+             "--train-arg resnet_depth=50",
     )
     group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
     for flag, metavar, text in (
@@ -103,9 +106,15 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
          "target=, and split=COLUMN or train=/val=/test= files for a fixed split (default: per "
          "label bin, min(rows // 3, cap) rows each to val and test, seeded by --seed)"),
         ("--train-arg", "FIELD=VALUE",
-         "other TrainConfig field (repeatable), e.g. --train-arg resnet_width=64"),
+         "other TrainConfig field (repeatable), e.g. --train-arg resnet_depth=50 --train-arg "
+         "resnet_width=64 (ResNet-50)"),
     ):
         group.add_argument(flag, action="append", default=[], metavar=metavar, help=text)
+    group.add_argument(
+        "--tensorboard", action="store_true",
+        help="also write TensorBoard event files (needs the tensorboard package; skipped with a "
+             "warning without it): OUT/tensorboard/DATASET__METHOD__SEED/, or for train without "
+             "--out next to --save-model; the per-epoch CSV log is always written")
     group.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -135,10 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", required=True, help="registered data set name")
     train.add_argument("--method", required=True, help="method spec, e.g. vanilla or sqinv+lds+fds")
     train.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
-    train.add_argument("--out", type=Path, help=f"folder to write {RESULTS_FILE} and results.md into")
+    train.add_argument("--out", type=Path,
+                       help=f"folder to write {RESULTS_FILE}, results.md and the per-epoch log "
+                            "logs/DATASET__METHOD__SEED.csv into")
     train.add_argument("--save-model", type=Path, metavar="PATH",
                        help="write the selected model to PATH (read by dirkit predict / evaluate and "
-                            "dirkit.engine.load_model)")
+                            "dirkit.engine.load_model); without --out the per-epoch log goes next "
+                            "to it, as PATH's name with .log.csv")
     _add_training_options(train)
     train.set_defaults(handler=_train)
 
@@ -155,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--seeds", type=_csv(_seed), default=[0, 1, 2], help="seeds, comma-separated (default 0,1,2)"
     )
-    bench.add_argument("--out", type=Path, required=True, help="output folder (rerun to resume)")
+    bench.add_argument("--out", type=Path, required=True,
+                       help="output folder (rerun to resume); per-epoch logs in OUT/logs/")
     bench.add_argument("--checkpoints", action="store_true", help="checkpoint every epoch; resume mid-run")
     bench.add_argument("--keep-models", action="store_true",
                        help="keep each run's selected model in OUT/models/DATASET__METHOD__SEED.pt")
@@ -185,7 +198,7 @@ def train_config_from(assignments: dict[str, Any], **given: Any) -> TrainConfig:
     Examples
     --------
     >>> train_config_from({"resnet_width": 64, "hidden": [512, 256]}, epochs=5, lr=None)  # doctest: +ELLIPSIS
-    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, augment=True, ...)
+    TrainConfig(epochs=5, ..., hidden=(512, 256), ..., resnet_width=64, resnet_depth=18, ...)
     """
     from dirkit.engine import TrainConfig
 
@@ -234,7 +247,7 @@ def _progress(args: argparse.Namespace) -> bool:
 
 def _train(args: argparse.Namespace, command: list[str]) -> int:
     from dirkit._registry import DATASETS
-    from dirkit.bench import format_shot_table, load_dataset, run_benchmark, write_report
+    from dirkit.bench import format_shot_table, load_dataset, log_path, run_benchmark, write_report
     from dirkit.engine import check_method_spec, run_experiment
 
     overrides = parse_assignments(args.set, dotted=True, option="--set")
@@ -244,6 +257,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     DATASETS.get(args.dataset)
     check_method_spec(args.method)
     if args.out is None:
+        log_csv, tensorboard_dir = _logs_beside(args.save_model, tensorboard=args.tensorboard)
         data = load_dataset(args.dataset, args.seed, args.data_dir, loader_args)
         result = run_experiment(
             data,
@@ -254,6 +268,8 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             progress=_progress(args),
             backbone=backbone,
             save_model=args.save_model,
+            log_csv=log_csv,
+            tensorboard_dir=tensorboard_dir,
         )
         metrics, duration = result.metrics, result.duration_s
     else:
@@ -270,7 +286,9 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             command=command,
             backbone=backbone,
             model_dir=None if args.save_model is None else args.out / "models",
+            tensorboard=args.tensorboard,
         )
+        log_csv = log_path(args.out, args.dataset, args.method, args.seed)
         metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
         if run.n_reused:
             print(f"Reusing the finished run in {run.path} (delete it there to train again).")
@@ -284,12 +302,24 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
         f"({duration:.1f} s; validation MAE {metrics['val']['all']['mae']:.3f})"
     )
     print(format_shot_table(metrics["test"]))
+    if log_csv is not None and log_csv.exists():
+        print(f"\nPer-epoch log: {log_csv}")
     if args.out is not None:
         files = write_report(args.out, plots=False)
         print(
             f"\nWrote {args.out / RESULTS_FILE} and {files.markdown}; `dirkit report {args.out}` draws plots."
         )
     return 0
+
+
+def _logs_beside(model: Path | None, *, tensorboard: bool) -> tuple[Path | None, Path | None]:
+    """The CSV log (and TensorBoard folder) of a `dirkit train` without --out: beside --save-model."""
+    if model is None:
+        if tensorboard:
+            raise ConfigError("--tensorboard needs --out or --save-model to say where its logs go.")
+        return None, None
+    stem = model.name[: -len(model.suffix)] if model.suffix else model.name
+    return model.with_name(f"{stem}.log.csv"), model.with_name(f"{stem}.tensorboard") if tensorboard else None
 
 
 def _copy_model(kept: Path, path: Path) -> None:
@@ -353,6 +383,7 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             checkpoints=args.checkpoints,
             backbone=user_backbone(args),
             model_dir=args.out / "models" if args.keep_models else None,
+            tensorboard=args.tensorboard,
         )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)

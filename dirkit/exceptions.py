@@ -20,6 +20,7 @@ __all__ = [
     "NotFittedError",
     "ShapeError",
     "StaleCheckpointWarning",
+    "TrackingWarning",
     "UnknownNameError",
 ]
 
@@ -77,3 +78,7 @@ class DegenerateFitWarning(DirkitWarning):
 
 class StaleCheckpointWarning(DirkitWarning):
     """A checkpoint made with other settings (or other code) was discarded instead of resumed."""
+
+
+class TrackingWarning(DirkitWarning):
+    """A tracking output was skipped (TensorBoard not installed); training goes on."""

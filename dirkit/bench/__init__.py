@@ -12,7 +12,7 @@ from dirkit.bench._provenance import git_commit, machine_info
 from dirkit.bench._record import make_record
 from dirkit.bench._report import MARKDOWN_FILE, ReportFiles, write_report
 from dirkit.bench._runner import BenchmarkRun, RunFn, load_dataset, model_path, run_benchmark
-from dirkit.bench._store import RESULTS_FILE, load_records, predictions_path, save_records
+from dirkit.bench._store import RESULTS_FILE, load_records, log_path, predictions_path, save_records
 from dirkit.bench._text import format_shot_table, render_summary
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "git_commit",
     "load_dataset",
     "load_records",
+    "log_path",
     "machine_info",
     "make_record",
     "model_path",

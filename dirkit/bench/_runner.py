@@ -21,6 +21,7 @@ from dirkit.bench._record import make_record, save_labels, save_predictions
 from dirkit.bench._store import (
     RESULTS_FILE,
     load_records,
+    log_path,
     merge_records,
     predictions_path,
     prepare_out_dir,
@@ -248,13 +249,16 @@ def run_benchmark(
     run_fn: RunFn = run_experiment,
     backbone: BackboneSpec | str | None = None,
     model_dir: Path | None = None,
+    tensorboard: bool = False,
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
     Each data set is loaded once per seed. After every run its record is merged into
     ``results.json`` (re-read and rewritten atomically under a cross-process lock, so
     benchmarks running concurrently on one folder keep each other's records), its predictions
-    go to ``predictions/`` and the training labels of each (dataset, seed) to ``labels/``, so
+    go to ``predictions/``, its per-epoch log (every stage's training loss, validation metrics
+    and learning rate) to ``logs/<dataset>__<method>__<seed>.csv`` and the training labels of
+    each (dataset, seed) to ``labels/``, so
     an interrupt loses at most the run in progress and calling again with the same arguments
     runs only what is missing. A line per finished run goes to the ``dirkit.bench._runner``
     logger at INFO level.
@@ -295,6 +299,11 @@ def run_benchmark(
         Keep each run's selected model there, as ``<dataset>__<method>__<seed>.pt``
         (:meth:`dirkit.engine.FittedMethod.save`; read with :func:`dirkit.engine.load_model`).
         Runs already finished before are not trained again, so they get no file.
+    tensorboard : bool
+        Also write each run's per-epoch scalars as TensorBoard event files to
+        ``out_dir/tensorboard/<dataset>__<method>__<seed>/`` (needs the ``tensorboard``
+        package; without it a :class:`~dirkit.exceptions.TrackingWarning` says so and the runs
+        go on). The CSV logs are written either way (when ``run_fn`` takes ``log_csv``).
 
     Returns
     -------
@@ -316,6 +325,9 @@ def run_benchmark(
 
     backbone_info = None if backbone is None else describe_backbone(backbone)
     run_kwargs: dict[str, Any] = {} if backbone is None else {"backbone": backbone}
+    logs = _accepts(run_fn, "log_csv")  # a custom run_fn may not log
+    if tensorboard and not _accepts(run_fn, "tensorboard_dir"):
+        raise ConfigError("tensorboard=True needs a run_fn that takes tensorboard_dir (run_experiment does).")
 
     def settings_of(dataset: str, method: str) -> Any:
         own = {k: v for k, v in overrides.items() if k in _components(method)}
@@ -361,6 +373,9 @@ def run_benchmark(
                     **run_kwargs,
                     **({} if model_dir is None
                        else {"save_model": model_path(model_dir, dataset, method, seed)}),
+                    **({"log_csv": log_path(out_dir, dataset, method, seed)} if logs else {}),
+                    **({"tensorboard_dir": log_path(out_dir, dataset, method, seed, kind="tensorboard")}
+                       if tensorboard else {}),
                 )
                 save_predictions(out_dir, dataset, method, seed, data, result)
                 record = make_record(

@@ -27,6 +27,7 @@ __all__ = [
     "atomic_write",
     "labels_path",
     "load_records",
+    "log_path",
     "merge_records",
     "predictions_path",
     "prepare_out_dir",
@@ -250,6 +251,25 @@ def predictions_path(out_dir: Path, dataset: str, method: str, seed: int) -> Pat
     'out/predictions/synthetic__sqinv+lds__2.npz'
     """
     return Path(out_dir) / "predictions" / f"{safe_name(dataset)}__{safe_name(method)}__{seed}.npz"
+
+
+def log_path(out_dir: Path, dataset: str, method: str, seed: int, *, kind: str = "csv") -> Path:
+    """Where the per-epoch log of one run is kept: ``kind="csv"`` the CSV file,
+    ``kind="tensorboard"`` the folder of its TensorBoard event files.
+
+    Examples
+    --------
+    >>> log_path(Path("out"), "synthetic", "sqinv+lds", 2).as_posix()
+    'out/logs/synthetic__sqinv+lds__2.csv'
+    >>> log_path(Path("out"), "synthetic", "vanilla", 0, kind="tensorboard").as_posix()
+    'out/tensorboard/synthetic__vanilla__0'
+    """
+    stem = predictions_path(Path(), dataset, method, seed).stem
+    if kind == "tensorboard":
+        return Path(out_dir) / "tensorboard" / stem
+    if kind != "csv":
+        raise ConfigError(f"log_path kind must be 'csv' or 'tensorboard'; got {kind!r}.")
+    return Path(out_dir) / "logs" / f"{stem}.csv"
 
 
 def labels_path(out_dir: Path, dataset: str, seed: int) -> Path:

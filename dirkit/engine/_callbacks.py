@@ -208,8 +208,11 @@ class EpochCheckpoint:
             trainer.scaler.load_state_dict(state["scaler"])
         trainer.epoch, trainer.global_step = state["epoch"], state["global_step"]
         torch.set_rng_state(state["rng"])
+        types = state.get("callback_types") or {}
         for index, callback in enumerate(trainer.callbacks):
             saved = state["callbacks"].get(index)
+            if types.get(index, type(callback).__qualname__) != type(callback).__qualname__:
+                continue  # the callbacks changed since (a user callback added): not its state
             if saved is not None and hasattr(callback, "load_state_dict"):
                 callback.load_state_dict(saved)
         self.resumed_from = trainer.epoch
@@ -261,6 +264,7 @@ class EpochCheckpoint:
                 for i, cb in enumerate(trainer.callbacks)
                 if hasattr(cb, "state_dict") and cb is not self
             },
+            "callback_types": {i: type(cb).__qualname__ for i, cb in enumerate(trainer.callbacks)},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(self.path.suffix + ".tmp")

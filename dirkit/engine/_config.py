@@ -67,8 +67,15 @@ class TrainConfig:
         per channel, both with training-split statistics; other inputs such as token ids as
         stored); ``"raw"`` the inputs as stored (uint8 images stay uint8).
     resnet_width : int
-        Channels of the ResNet's first stage (stages ``width * (1, 2, 4, 8)``, ResNet-18 layout,
-        ImageNet stem); 64 is ResNet-18, 16-32 trains quickly on a CPU at 32 px.
+        Channels of the ResNet's first stage (stages ``width * (1, 2, 4, 8)``); 64 is the
+        standard ResNet, 16-32 trains quickly on a CPU at 32 px.
+    resnet_depth : {18, 34, 50, 101, 152}
+        Layout of the built-in ResNet (:class:`~dirkit.nn.ResNet`): BasicBlocks for 18 and 34,
+        Bottleneck blocks for 50 and deeper. 18 (default) is the layout of earlier releases; the
+        DIR papers train ResNet-50 (``resnet_depth=50, resnet_width=64``).
+    resnet_stem : {"imagenet", "small"}
+        The ResNet's stem: ``"imagenet"`` (default) a 7x7 stride-2 conv and max-pool,
+        ``"small"`` a 3x3 stride-1 conv for tiny images (much slower on a CPU).
     augment : bool
         Augment training images: a random crop after zero padding by 1/8 of the image side (4 px
         at 32 px) and a random horizontal flip, drawn per sample and epoch from the run's seed.
@@ -108,6 +115,8 @@ class TrainConfig:
     amp_dtype: Literal["auto", "float16", "bfloat16"] = "auto"
     backbone: Literal["auto", "mlp", "resnet", "bilstm"] = "auto"
     resnet_width: int = 32
+    resnet_depth: int = 18
+    resnet_stem: Literal["imagenet", "small"] = "imagenet"
     augment: bool = True
     lstm_hidden: int = 300
     lstm_layers: int = 1

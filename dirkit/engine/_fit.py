@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from dirkit.engine._config import TrainConfig
 from dirkit.engine._distributed import is_distributed, rank, world_size
 from dirkit.engine._precision import precision_for, resolve_device
 from dirkit.engine._schedule import build_scheduler, check_schedule
+from dirkit.engine._tracking import CSVLogger, TensorBoardLogger
 from dirkit.engine._trainer import Trainer
 from dirkit.engine._user_backbone import BackboneSpec, build_user_backbone, describe_backbone
 from dirkit.exceptions import ConfigError, ShapeError
@@ -246,8 +247,8 @@ def build_backbone(x: np.ndarray, config: TrainConfig, token_vectors: np.ndarray
         )
     return nn.Sequential(
         ImageNormalize(x),
-        ResNet(x.shape[1], width=config.resnet_width, stem="imagenet", image_size=tuple(x.shape[2:]),
-               feature_dim=config.feature_dim),
+        ResNet(x.shape[1], depth=config.resnet_depth, width=config.resnet_width, stem=config.resnet_stem,
+               image_size=tuple(x.shape[2:]), feature_dim=config.feature_dim),
     )
 
 
@@ -331,6 +332,9 @@ def fit_plan(
     sample_weight: np.ndarray | None = None,
     select_on_val: bool = True,
     backbone: BackboneSpec | None = None,
+    callbacks: Sequence[object] = (),
+    log_csv: Path | None = None,
+    tensorboard_dir: Path | None = None,
 ) -> FittedMethod:
     """Train ``plan`` on ``data`` (checkpoints selected on the validation split only).
 
@@ -340,8 +344,8 @@ def fit_plan(
 
     ``sample_weight`` (one per training row; not with resampling) multiplies the method's sample
     weights in every stage. ``select_on_val=False`` never reads the validation split: every stage
-    keeps its last epoch. ``backbone`` replaces the built-in backbone (see
-    :func:`~dirkit.engine.fit_method`).
+    keeps its last epoch. ``backbone`` replaces the built-in backbone; ``callbacks``,
+    ``log_csv`` and ``tensorboard_dir`` are those of :func:`~dirkit.engine.fit_method`.
     """
     if config.regression_units not in ("standardised", "label"):
         raise ConfigError(
@@ -367,50 +371,61 @@ def fit_plan(
     predict_output: Callable[[DIROutput], Tensor] = plan.head.predict
     history: list[dict[str, Any]] = []
     resumed_s = 0.0
-    for index, stage in enumerate(stage_sequence(plan)):
-        if stage.prepare_model is not None:
-            stage.prepare_model(model)
-        predict_output = stage.predict or predict_output
-        trainable = stage.trainable(model)
-        if any(module is model.head for module in trainable):  # the head's loss uses them
-            trainable = [*trainable, extra_modules(model)]
-        stage_seed = seed * 31 + index
-        module = StageModule(model, plan, stage.loss, predict_output, trainable, config,
-                             augment=_augmenter(x_train, config, stage_seed))
-        table = train
-        if stage.weights is not None:  # the stage's own sample weights (RRT's re-weighting)
-            table = copy.copy(train)  # shares the inputs, labels and extras
-            table.weight = torch.as_tensor(
-                _sample_weights(stage.weights(plan), plan, extras, context, sample_weight),
-                dtype=torch.float32, device=train.weight.device)
-        recorder = History(stage.name)
-        callbacks: list[object] = [recorder]
-        if any(isinstance(m, (FDS, ProbabilisticSmoothing)) for m in model.modules()):
-            callbacks.append(FDSUpdate(table, model.backbone))
-        selects = stage.select_on_val and val is not None
-        if selects:
-            callbacks.append(BestOnValidation(config.monitor))
-        checkpoint = None
-        if checkpoint_dir is not None:
-            checkpoint = EpochCheckpoint(
-                checkpoint_dir / f"stage{index}-{stage.name}.pt",
-                settings=_checkpoint_settings(plan, data, config, seed, stage.name, backbone_info),
+    trackers: list[Any] = [] if log_csv is None else [CSVLogger(log_csv)]
+    if tensorboard_dir is not None:
+        trackers.append(TensorBoardLogger(tensorboard_dir))
+    user_callbacks = list(callbacks)
+    try:
+        for index, stage in enumerate(stage_sequence(plan)):
+            if stage.prepare_model is not None:
+                stage.prepare_model(model)
+            predict_output = stage.predict or predict_output
+            trainable = stage.trainable(model)
+            if any(module is model.head for module in trainable):  # the head's loss uses them
+                trainable = [*trainable, extra_modules(model)]
+            stage_seed = seed * 31 + index
+            module = StageModule(model, plan, stage.loss, predict_output, trainable, config,
+                                 augment=_augmenter(x_train, config, stage_seed))
+            table = train
+            if stage.weights is not None:  # the stage's own sample weights (RRT's re-weighting)
+                table = copy.copy(train)  # shares the inputs, labels and extras
+                table.weight = torch.as_tensor(
+                    _sample_weights(stage.weights(plan), plan, extras, context, sample_weight),
+                    dtype=torch.float32, device=train.weight.device)
+            recorder = History(stage.name)
+            stage_callbacks: list[object] = [recorder]
+            if any(isinstance(m, (FDS, ProbabilisticSmoothing)) for m in model.modules()):
+                stage_callbacks.append(FDSUpdate(table, model.backbone))
+            selects = stage.select_on_val and val is not None
+            if selects:
+                stage_callbacks.append(BestOnValidation(config.monitor))
+            stage_callbacks += [*trackers, *user_callbacks]  # before the checkpoint, which saves their state
+            checkpoint = None
+            if checkpoint_dir is not None:
+                checkpoint = EpochCheckpoint(
+                    checkpoint_dir / f"stage{index}-{stage.name}.pt",
+                    settings=_checkpoint_settings(plan, data, config, seed, stage.name, backbone_info),
+                )
+                stage_callbacks.append(checkpoint)
+            sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
+                                         rank=rank(), world_size=world_size())
+            epochs = max(1, round(config.epochs * stage.epoch_fraction))
+            trainer = Trainer(
+                epochs=epochs,
+                callbacks=stage_callbacks,
+                progress=progress,
+                description=f"{description} {stage.name}".strip(),
+                lr_scheduler=functools.partial(build_scheduler, config=config, epochs=epochs),
+                precision=precision,
+                stage=stage.name,
             )
-            callbacks.append(checkpoint)
-        sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
-                                     rank=rank(), world_size=world_size())
-        epochs = max(1, round(config.epochs * stage.epoch_fraction))
-        trainer = Trainer(
-            epochs=epochs,
-            callbacks=callbacks,
-            progress=progress,
-            description=f"{description} {stage.name}".strip(),
-            lr_scheduler=functools.partial(build_scheduler, config=config, epochs=epochs),
-            precision=precision,
-        )
-        trainer.fit(module, table, sampler, val if selects else None)
-        history.extend(recorder.records)
-        resumed_s += checkpoint.earlier_s if checkpoint is not None else 0.0
+            trainer.fit(module, table, sampler, val if selects else None)
+            history.extend(recorder.records)
+            resumed_s += checkpoint.earlier_s if checkpoint is not None else 0.0
+    finally:
+        for tracker in trackers:
+            if isinstance(tracker, TensorBoardLogger):
+                tracker.close()
     untuned = dict(vars(plan.head))
     if val is not None:
         model.eval()

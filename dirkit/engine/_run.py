@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ def fit_method(
     sample_weight: np.ndarray | None = None,
     select_on_val: bool = True,
     backbone: BackboneSpec | str | None = None,
+    callbacks: Sequence[object] = (),
+    log_csv: Path | None = None,
+    tensorboard_dir: Path | None = None,
 ) -> FittedMethod:
     """Train ``method`` on ``data`` and return the fitted model (see :func:`run_experiment`).
 
@@ -66,7 +69,8 @@ def fit_method(
         torch.manual_seed(seed)
         fitted = fit_plan(plan, data, config, seed=seed, progress=progress,
                           checkpoint_dir=checkpoint_dir, description=method,
-                          sample_weight=sample_weight, select_on_val=select_on_val, backbone=factory)
+                          sample_weight=sample_weight, select_on_val=select_on_val, backbone=factory,
+                          callbacks=callbacks, log_csv=log_csv, tensorboard_dir=tensorboard_dir)
     fitted.method = method
     fitted.overrides = {k: dict(v) for k, v in (overrides or {}).items()}
     if isinstance(backbone, str):
@@ -121,6 +125,9 @@ def run_experiment(
     checkpoint_dir: Path | None = None,
     backbone: BackboneSpec | str | None = None,
     save_model: Path | None = None,
+    callbacks: Sequence[object] = (),
+    log_csv: Path | None = None,
+    tensorboard_dir: Path | None = None,
 ) -> RunResult:
     """Train a method on the training split, select it on validation, report shot metrics.
 
@@ -151,6 +158,25 @@ def run_experiment(
     save_model : Path, optional
         Write the selected model there (:meth:`FittedMethod.save`); :func:`load_model` reads
         it back and predicts exactly as this run did.
+    callbacks : sequence of objects
+        Your own :class:`~dirkit.engine.Trainer` callbacks, given to the trainer of every stage
+        (a method may train several: ``trainer.stage`` names it). Duck-typed: any object with
+        some of the hooks ``on_fit_start(trainer)``, ``on_epoch_start(trainer)``,
+        ``on_train_batch_end(trainer, loss)``, ``on_epoch_end(trainer, train_loss,
+        val_metrics)`` and ``on_fit_end(trainer)`` (each hook gets only the keyword arguments
+        its signature names). They run after dirkit's own callbacks (validation selection has
+        seen the epoch; at ``on_fit_end`` the selected weights are loaded) and before the
+        epoch checkpoint, which saves and restores the state of those that define
+        ``state_dict()`` / ``load_state_dict(state)``. Setting ``trainer.should_stop = True``
+        ends the stage early.
+    log_csv : Path, optional
+        Write one CSV row per epoch of every stage there (:class:`~dirkit.engine.CSVLogger`:
+        stage, epoch, global_step, train_loss, val_mae, val_mse, lr, epoch_s). Rewritten
+        atomically every epoch; with ``checkpoint_dir`` a resumed run keeps every epoch once.
+    tensorboard_dir : Path, optional
+        Write the same scalars as TensorBoard event files there
+        (:class:`~dirkit.engine.TensorBoardLogger`); without the ``tensorboard`` package a
+        :class:`~dirkit.exceptions.TrackingWarning` says so and the run goes on without them.
 
     Returns
     -------
@@ -172,7 +198,8 @@ def run_experiment(
     config = train_config or TrainConfig()
     started = time.perf_counter()
     fitted = fit_method(data, method, seed=seed, train_config=config, overrides=overrides,
-                        progress=progress, checkpoint_dir=checkpoint_dir, backbone=backbone)
+                        progress=progress, checkpoint_dir=checkpoint_dir, backbone=backbone,
+                        callbacks=callbacks, log_csv=log_csv, tensorboard_dir=tensorboard_dir)
     if save_model is not None:
         fitted.save(save_model)
     binner = data.binner()

@@ -43,7 +43,12 @@ class Trainer:
     Hooks, called on every callback that defines them (keyword arguments are filtered to each
     hook's signature): ``on_fit_start(trainer)``, ``on_epoch_start(trainer)``,
     ``on_train_batch_end(trainer, loss)``, ``on_epoch_end(trainer, train_loss, val_metrics)``,
-    ``on_fit_end(trainer)``. A callback sets ``trainer.should_stop = True`` to stop early.
+    ``on_fit_end(trainer)``. A callback sets ``trainer.should_stop = True`` to stop early. A
+    callback with ``state_dict()`` / ``load_state_dict(state)`` has its state saved in, and
+    restored from, :class:`~dirkit.engine.EpochCheckpoint` files. What a hook can read:
+    ``trainer.epoch`` (epochs done; at ``on_epoch_end`` it counts the one just finished),
+    ``trainer.global_step``, ``trainer.stage``, ``trainer.epochs``, ``trainer.module.model``,
+    ``trainer.optimizer`` and ``trainer.scheduler``.
 
     Parameters
     ----------
@@ -57,6 +62,9 @@ class Trainer:
         Show a progress bar over epochs.
     description : str
         Label of the progress bar.
+    stage : str
+        Name of the method's stage this trainer runs (``"main"``, ``"pretrain"``, ...), for
+        callbacks (``trainer.stage``).
     precision : Precision, optional
         Autocast the forward pass and loss of each training step (mixed precision), with a
         ``torch.amp.GradScaler`` (``trainer.scaler``) where it says so; None: float32.
@@ -76,8 +84,10 @@ class Trainer:
         description: str = "train",
         lr_scheduler: Callable[[torch.optim.Optimizer], LRScheduler | None] | None = None,
         precision: Precision | None = None,
+        stage: str = "main",
     ) -> None:
         self.epochs = epochs
+        self.stage = stage
         self.callbacks = list(callbacks)
         self.evaluate_fn = evaluate_fn or _mae_mse
         self.progress = progress

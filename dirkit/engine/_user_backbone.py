@@ -27,11 +27,19 @@ _PROBE_ROWS = 2
 def import_backbone(path: str) -> Callable[..., Any]:
     """The callable named by ``"package.module:callable"`` (``"pkg.mod:Outer.make"`` works too).
 
+    ``"torchvision:MODEL[@WEIGHTS]"`` and ``"timm:MODEL[@pretrained]"`` name a model of those
+    packages instead, without its classifier (see :func:`~dirkit.engine.hub_backbone`).
+
     Raises
     ------
     ConfigError
-        Naming the part that cannot be imported or found, and the expected form.
+        Naming the part that cannot be imported or found, and the expected form; for torchvision
+        and timm models, the package that does not import and how to install it.
     """
+    from dirkit.engine._hub_backbone import hub_backbone, is_hub_spec
+
+    if is_hub_spec(path):
+        return hub_backbone(path)
     module_name, sep, attribute = path.partition(":")
     if not sep or not module_name.strip() or not attribute.strip():
         raise ConfigError(

@@ -117,3 +117,14 @@ def test_backbone_choice_must_fit_the_inputs() -> None:
     fitted = fit_method(vectors, "vanilla", train_config=TrainConfig(epochs=1, backbone="mlp", hidden=(8,)))
     assert isinstance(fitted.model.backbone[0], Standardize)
     assert isinstance(fitted.model.backbone, nn.Sequential)
+
+
+def test_resnet_depth_and_stem_from_the_training_config() -> None:
+    config = TrainConfig(epochs=1, batch_size=64, resnet_width=4, feature_dim=8, resnet_depth=50,
+                         resnet_stem="small")
+    fitted = fit_method(DATA, "vanilla", train_config=config)
+    resnet = fitted.model.backbone[1]
+    assert isinstance(resnet, ResNet) and resnet.depth == 50
+    assert [type(m).__name__ for m in resnet.stages].count("Bottleneck") == 16
+    assert type(resnet.stem[-1]).__name__ == "ReLU"  # the small stem has no max-pool
+    assert fitted.predict(DATA.x_test).shape == (len(DATA.x_test),)

@@ -2,6 +2,6 @@
 
 from dirkit.nn.backbones._bilstm import BiLSTMPairEncoder
 from dirkit.nn.backbones._mlp import MLP
-from dirkit.nn.backbones._resnet import BasicBlock, ResNet
+from dirkit.nn.backbones._resnet import RESNET_DEPTHS, BasicBlock, Bottleneck, ResNet
 
-__all__ = ["MLP", "BasicBlock", "BiLSTMPairEncoder", "ResNet"]
+__all__ = ["MLP", "RESNET_DEPTHS", "BasicBlock", "BiLSTMPairEncoder", "Bottleneck", "ResNet"]
