@@ -51,7 +51,7 @@ class RankSimConfig:
       ``gamma * 1e-3`` (:data:`~dirkit.methods.CLASSIFICATION_REGULARIZER_SCALE`, measured).
 
     Unscaled, ``gamma=100`` wrecks both kinds on ``synthetic`` (30 epochs, seed 0): ``vanilla``
-    test MAE 1.58 -> 16.8 with RankSim (1.50 scaled), ``hca-d+lds`` 6.4 -> 24.5 (2 distinct
+    test MAE 1.58 -> 16.8 with RankSim (1.89 scaled), ``hca-d+lds`` 6.4 -> 24.5 (2 distinct
     predictions). Over seeds 0-2, ``hca-d+lds+ranksim`` has MAE 21.89 +- 2.71 unscaled and
     5.47 +- 0.51 scaled, against 6.41 +- 0.78 for ``hca-d``.
     The weight applied is recorded in the run's ``diagnostics["regularizer_weights"]``;
