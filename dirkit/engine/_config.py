@@ -94,8 +94,9 @@ class TrainConfig:
         against weight decay, does not depend on the target's units: in label units a target of
         std 1e-4 gives an MSE of 1e-8 whose gradients weight decay outweighs, and the model
         collapses to a constant. ``"label"`` computes it in label units (dirkit before 0.2).
-        Losses whose parameters are in label units (Focal-R's ``beta``, Balanced MSE's
-        ``sigma``) always see label units. Predictions are in label units either way.
+        Focal-R, whose ``beta`` is in label units, always sees label units; Balanced MSE builds
+        its sigma and label model in the head's units, and RankSim's weight is scaled to them
+        (see their configs). Predictions are in label units either way.
     """
 
     epochs: int = 30

@@ -409,7 +409,7 @@ def fit_plan(
                 stage_callbacks.append(checkpoint)
             sampler = GlobalBatchSampler(len(train), config.batch_size, seed=stage_seed,
                                          rank=rank(), world_size=world_size())
-            epochs = max(1, round(config.epochs * stage.epoch_fraction))
+            epochs = stage.epochs(config.epochs)
             trainer = Trainer(
                 epochs=epochs,
                 callbacks=stage_callbacks,

@@ -209,6 +209,9 @@ def run_experiment(
         for split in ("val", "test")
     }
     diagnostics = fitted.diagnostics(data.x_test, data.y_test)
+    if fitted.plan.regularizers:
+        diagnostics["regularizer_weights"] = {
+            term.name: fitted.plan.regularizer_weight(term) for term in fitted.plan.regularizers}
     degenerate = check_degenerate_fit(predictions["val"], data.y_val, fix=_collapse_fix(fitted, config),
                                       what=f"{method!r} on {data.name!r} (seed {seed})")
     if degenerate is not None:

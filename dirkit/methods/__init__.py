@@ -26,6 +26,7 @@ from dirkit.methods import (  # noqa: F401 - registration
 )
 from dirkit.methods._compose import Method, build_plan, parse_method_spec, register_method
 from dirkit.methods._plan import (
+    CLASSIFICATION_REGULARIZER_SCALE,
     ExtraModule,
     HeadStrategy,
     LabelContext,
@@ -38,6 +39,7 @@ from dirkit.methods._regression_head import RegressionStrategy
 from dirkit.methods._scaling import ImageNormalize, LabelScale, Standardize
 
 __all__ = [
+    "CLASSIFICATION_REGULARIZER_SCALE",
     "GATE_QUANTILES",
     "METHODS",
     "ExtraModule",

@@ -29,6 +29,9 @@ class FDSConfig:
         Bounds of the variance ratio in diagonal mode ((0.1, 10) for ages, (0.5, 2) STS-B).
     collect : {"forward", "extra-pass"}
         Collect statistics from the training pass (dirkit) or an extra pass (reference).
+    zero_variance : {"identity", "floor"}
+        A bin dimension with zero running variance (a single-sample bin): left unchanged, as the
+        reference code does (default), or floored at ``eps`` (gain ``sqrt(clip[1])``).
     """
 
     kernel: Literal["gaussian", "triangular", "laplace"] = "gaussian"
@@ -40,6 +43,7 @@ class FDSConfig:
     covariance: Literal["diag", "full"] = "diag"
     clip: tuple[float, float] = (0.1, 10.0)
     collect: Literal["forward", "extra-pass"] = "forward"
+    zero_variance: Literal["identity", "floor"] = "identity"
 
 
 @register_method("fds", FDSConfig, summary="feature distribution smoothing layer (Yang et al. 2021)")
@@ -49,4 +53,5 @@ def _apply(plan: TrainingPlan, config: FDSConfig) -> None:
         "momentum": config.momentum, "start_update": config.start_update,
         "start_smooth": config.start_smooth, "covariance": config.covariance,
         "clip": tuple(config.clip), "collect": config.collect,
+        "zero_variance": config.zero_variance,
     }

@@ -216,6 +216,9 @@ class GroupStrategy(HeadStrategy):
         """Descending soft labels of ``groups`` (rows of the precomputed ``G`` x ``G`` table)."""
         return self.soft_table.to(groups.device)[groups]
 
+    def regression_loss_units(self, plan: TrainingPlan) -> tuple[float, float]:
+        return self.label_location, self.label_scale
+
     def in_loss_units(self, values: Tensor) -> Tensor:
         """Labels or predictions in the units of ``L_mse`` (see ``regression_units``)."""
         return (values - self.label_location) / self.label_scale

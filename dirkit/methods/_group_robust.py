@@ -208,6 +208,9 @@ class GroupRobustStrategy(HeadStrategy):
         return self.grouper
 
     # ------------------------------------------------------------------ training
+    def regression_loss_units(self, plan: TrainingPlan) -> tuple[float, float]:
+        return self.location, self.scale
+
     def _standardised(self, values: Tensor) -> Tensor:
         return (values - self.location) / self.scale
 

@@ -73,6 +73,12 @@ class HCADistillConfig(HCAConfig):
     epoch_fraction : float
         Length of the distillation stage as a fraction of the main stage's epochs: "additional
         20% epochs of stage 1" (sec. 4), so 0.2.
+    min_epochs : int
+        Floor of the distillation stage's epochs (dirkit's addition; the paper trains 100+
+        epochs, where 20% is 20 or more). ``G_T`` starts from scratch, and one or two epochs
+        of a small budget (3-10 main epochs) leave it predicting 1-4 distinct classes; with the
+        floor it trains ``max(min_epochs, round(0.2 * epochs))`` epochs, which changes nothing
+        from 25 main epochs on (default 5; 1 reproduces the plain 20%).
     alignment : {"max", "sum"}
         ``"max"``: the range-preserving alignment (eqs. 13-14, the paper's HCA-d; default);
         ``"sum"``: eq. 10, the ablation of its Table 3.
@@ -84,6 +90,7 @@ class HCADistillConfig(HCAConfig):
     """
 
     epoch_fraction: float = 0.2
+    min_epochs: int = 5
     alignment: Literal["max", "sum"] = "max"
     hidden: int | None = None
     main_mode: Literal["add", "mul"] = "add"
@@ -126,6 +133,9 @@ class HCAStrategy(HeadStrategy):
             check_choice("main_mode", config.main_mode, ("add", "mul"), "hca-d")
             if config.epoch_fraction <= 0:
                 raise ConfigError(f"hca-d needs epoch_fraction > 0; got {config.epoch_fraction}.")
+            if isinstance(config.min_epochs, bool) or not isinstance(config.min_epochs, int) \
+                    or config.min_epochs < 1:
+                raise ConfigError(f"hca-d needs an integer min_epochs >= 1; got {config.min_epochs!r}.")
         if config.n_levels < 1:
             raise ConfigError(f"HCA needs n_levels >= 1; got {config.n_levels}.")
         self.config, self.mode = config, mode
@@ -179,7 +189,8 @@ class HCAStrategy(HeadStrategy):
         )
 
     def stages(self, plan: TrainingPlan) -> list[Stage]:
-        """HCA-d: train ``G_T`` alone for ``epoch_fraction`` more epochs, then predict with it."""
+        """HCA-d: train ``G_T`` alone for ``max(min_epochs, epoch_fraction * epochs)`` more
+        epochs, then predict with it."""
         if self.mode != "distill":
             return []
         config = cast(HCADistillConfig, self.config)
@@ -188,7 +199,8 @@ class HCAStrategy(HeadStrategy):
             return [cast(nn.ModuleDict, model.head)["distilled"]]
 
         return [Stage("hca-distill", "after", config.epoch_fraction, trainable,
-                      self.distillation_loss, predict=self.predict_distilled)]
+                      self.distillation_loss, predict=self.predict_distilled,
+                      min_epochs=config.min_epochs)]
 
     # ------------------------------------------------------------------ prediction
     def _scores(self, logits: list[Tensor], mode: str) -> Tensor:

@@ -17,7 +17,8 @@ class RegressionStrategy(HeadStrategy):
 
     The loss is computed on standardised labels and predictions (``(y - mean) / std`` of the
     training labels) unless ``TrainConfig.regression_units="label"`` or the loss has parameters in
-    label units (Focal-R, Balanced MSE); predictions are in label units either way.
+    label units (Focal-R); predictions are in label units either way. Balanced MSE is built in
+    the units reported by :meth:`regression_loss_units`.
     """
 
     def __init__(self) -> None:
@@ -36,6 +37,11 @@ class RegressionStrategy(HeadStrategy):
         pred = (output.prediction - self.location) / self.scale
         target = (batch.y - self.location) / self.scale
         return plan.regression_loss(pred, target, weight=batch.weight)
+
+    def regression_loss_units(self, plan: TrainingPlan) -> tuple[float, float]:
+        if plan.regression_loss_in_label_units:
+            return 0.0, 1.0
+        return self.location, self.scale
 
     def predict(self, output: DIROutput) -> Tensor:
         prediction: Tensor = output.prediction

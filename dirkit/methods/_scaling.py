@@ -16,8 +16,8 @@ class LabelScale(nn.Module):
 
     Short CPU runs cannot move an output bias from 0 to a label mean of 40 with Adam's
     step size; predicting in standardised units removes that handicap for every method. Where
-    the loss is computed is up to the head (``TrainConfig.regression_units``); losses whose
-    parameters are in label units (Focal-R's beta, BMC's sigma) see label units.
+    the loss is computed is up to the head (``TrainConfig.regression_units``); Focal-R, whose
+    beta is in label units, sees label units.
 
     Examples
     --------

@@ -19,9 +19,16 @@ How dirkit differs from the reference code (YyzHarry/imbalanced-regression, ``fd
 4. **First update per bin.** The reference ignores momentum at ``epoch == start_update`` for all
    bins; a bin first seen later is averaged with its zero-mean/unit-variance initial values.
    dirkit initialises each bin from the first epoch in which it has samples.
-5. **Safe division and sync.** ``var_b`` is floored at ``eps`` (the reference returns NaN for
-   0/0). Per-bin sums are ``all_reduce``-d (summed) before the update so every rank holds the
-   same statistics; the reference has no synchronisation.
+5. **Sync.** Per-bin sums are ``all_reduce``-d (summed) before the update so every rank holds
+   the same statistics; the reference has no synchronisation.
+
+Zero variances (a bin with one sample, or a feature constant within a bin) are handled as the
+reference's ``calibrate_mean_var`` does (``zero_variance="identity"``, the default): a bin whose
+running variances sum to less than ``1e-10`` is left unchanged, and in other bins each dimension
+with zero variance is left unchanged (neither shifted nor scaled) while the others are
+calibrated. The reference never divides by a zero variance, so it returns no NaN.
+``zero_variance="floor"`` instead floors ``var_b`` at ``eps``, which gives such a dimension the
+largest gain ``sqrt(clip[1])``.
 
 Kept from the reference: sum-normalised kernel with reflect padding; momentum 0.9 weighting the
 *old* value (``running = m * running + (1 - m) * epoch``); unbiased variance (zero for a bin
@@ -39,7 +46,13 @@ from torch import Tensor, nn
 from dirkit._validation import Interval, OneOf, validate_parameter_constraints
 from dirkit.density._kernels import KERNELS, kernel_window
 from dirkit.exceptions import ConfigError
-from dirkit.nn._fds_calibration import calibrate_diag, calibrate_full, calibration_matrices
+from dirkit.nn._fds_calibration import (
+    ZERO_VARIANCE,
+    ZERO_VARIANCE_TOTAL,
+    calibrate_diag,
+    calibrate_full,
+    calibration_matrices,
+)
 from dirkit.nn._fds_stats import (
     BinnerLike,
     LocalRecord,
@@ -91,6 +104,11 @@ class FDS(nn.Module):
         STS-B (0.5, 2)). Only ``hi`` is used by ``"full"``.
     eps : float
         Floor of variances and eigenvalues.
+    zero_variance : {"identity", "floor"}
+        A zero running variance: ``"identity"`` (reference code; default) leaves that dimension
+        (diag) or, when the bin's variances sum below ``1e-10``, the whole bin (diag and full)
+        unchanged; ``"floor"`` floors the variance at ``eps`` (diag: gain ``sqrt(clip[1])``;
+        full: the eigenvalue floor alone).
     collect : {"forward", "extra-pass"}
         Where statistics come from; see the module docstring for the reference's behaviour.
     binner : object with ``transform(y) -> bin ids``, optional
@@ -140,6 +158,7 @@ class FDS(nn.Module):
         "clip": [tuple],
         "eps": [Interval(float, 0, None, closed="neither")],
         "collect": [OneOf(("forward", "extra-pass"))],
+        "zero_variance": [OneOf(ZERO_VARIANCE)],
     }
 
     count: Tensor
@@ -169,6 +188,7 @@ class FDS(nn.Module):
         eps: float = 1e-6,
         collect: Literal["forward", "extra-pass"] = "forward",
         binner: BinnerLike | None = None,
+        zero_variance: Literal["identity", "floor"] = "identity",
     ) -> None:
         super().__init__()
         validate_parameter_constraints(self._parameter_constraints, dict(locals()), "FDS")
@@ -181,6 +201,7 @@ class FDS(nn.Module):
         self.momentum, self.start_update, self.start_smooth = momentum, start_update, start_smooth
         self.covariance, self.clip, self.eps = covariance, (float(clip[0]), float(clip[1])), eps
         self.collect_mode, self.binner, self.epoch = collect, binner, 0
+        self.zero_variance = zero_variance
         self._record = LocalRecord.empty(n_bins)  # what this rank added; DDP cannot overwrite it
         window = kernel_window(kernel, ks, sigma, normalize="sum")
         full = covariance == "full"
@@ -227,8 +248,13 @@ class FDS(nn.Module):
             return features
         if self.covariance == "diag":
             stats = (self.running_mean, self.running_var, self.smoothed_mean, self.smoothed_var)
-            return calibrate_diag(features, ids, *stats, clip=self.clip, eps=self.eps)
-        return calibrate_full(features, ids, self.running_mean, self.smoothed_mean, self.calibration)
+            return calibrate_diag(features, ids, *stats, clip=self.clip, eps=self.eps,
+                                  zero_variance=self.zero_variance)
+        out = calibrate_full(features, ids, self.running_mean, self.smoothed_mean, self.calibration)
+        if self.zero_variance == "floor":
+            return out
+        traces = self.running_var.diagonal(dim1=1, dim2=2).double().sum(dim=1)
+        return torch.where((traces < ZERO_VARIANCE_TOTAL)[ids, None], features, out)
 
     @torch.no_grad()
     def collect(self, features: Tensor, bins: Tensor) -> None:
@@ -296,5 +322,6 @@ class FDS(nn.Module):
         self.epoch = int(state["epoch"])
 
     def extra_repr(self) -> str:
-        names = ("feature_dim", "n_bins", "kernel", "ks", "sigma", "covariance", "collect_mode", "epoch")
+        names = ("feature_dim", "n_bins", "kernel", "ks", "sigma", "covariance", "collect_mode",
+                 "zero_variance", "epoch")
         return ", ".join(f"{name}={getattr(self, name)!r}" for name in names)

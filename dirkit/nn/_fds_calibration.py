@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import Tensor
 
+from dirkit.exceptions import ConfigError
 from dirkit.nn._fds_stats import bin_segments
 
-__all__ = ["calibrate_diag", "calibrate_full", "calibration_matrices"]
+__all__ = [
+    "ZERO_VARIANCE",
+    "ZERO_VARIANCE_TOTAL",
+    "calibrate_diag",
+    "calibrate_full",
+    "calibration_matrices",
+    "zero_variance_mask",
+]
 
 
 def _sym_power(matrices: Tensor, floor: Tensor, power: float) -> Tensor:
@@ -41,6 +51,13 @@ def calibration_matrices(cov: Tensor, smoothed_cov: Tensor, *, max_gain: float, 
     return root_smooth @ inv_root
 
 
+ZERO_VARIANCE = ("identity", "floor")
+"""What diagonal FDS does with a dimension whose running variance is zero (see :func:`calibrate_diag`)."""
+
+ZERO_VARIANCE_TOTAL = 1e-10
+"""A bin whose running variances sum to less than this is left unchanged (the reference's test)."""
+
+
 def calibrate_diag(
     features: Tensor,
     bins: Tensor,
@@ -51,11 +68,17 @@ def calibrate_diag(
     *,
     clip: tuple[float, float],
     eps: float,
+    zero_variance: Literal["identity", "floor"] = "identity",
 ) -> Tensor:
     """``z~ = (z - mu_b) * sqrt(clamp(var~_b / var_b, lo, hi)) + mu~_b``, out of place.
 
-    ``var_b`` is floored at ``eps`` before dividing (the reference divides by zero and can
-    return NaN for a bin whose running and smoothed variances are both zero).
+    A bin with one sample (or features constant within it) has zero running variance, where the
+    ratio is undefined. ``zero_variance="identity"`` (default) does what the reference code's
+    ``calibrate_mean_var`` does: a bin whose running variances sum to less than
+    :data:`ZERO_VARIANCE_TOTAL` is returned unchanged, and in any other bin the dimensions with
+    ``var_b == 0`` are returned unchanged (no mean shift, no gain) while the others are
+    calibrated. ``"floor"`` floors ``var_b`` at ``eps`` instead, so such a dimension gets the
+    largest gain ``sqrt(hi)`` (what dirkit did before the reference's rule was adopted).
 
     Examples
     --------
@@ -64,11 +87,41 @@ def calibrate_diag(
     >>> calibrate_diag(z, torch.tensor([0, 0]), stats, stats, stats, 4 * stats,
     ...                clip=(0.1, 10.0), eps=1e-6).flatten().tolist()
     [0.0, 4.0]
+
+    A single-sample bin (variance 0) is left as it is, or gets gain ``sqrt(10)`` with the floor:
+
+    >>> single = dict(clip=(0.1, 10.0), eps=1e-6)
+    >>> args = (torch.tensor([[3.0]]), torch.tensor([0]), torch.tensor([[2.0]]), torch.zeros(1, 1),
+    ...         torch.tensor([[2.5]]), torch.ones(1, 1))
+    >>> calibrate_diag(*args, **single).item(), round(calibrate_diag(*args, **single,
+    ...                                                  zero_variance="floor").item(), 4)
+    (3.0, 5.6623)
     """
+    if zero_variance not in ZERO_VARIANCE:
+        raise ConfigError(f"zero_variance must be 'identity' or 'floor'; got {zero_variance!r}.")
     dtype = features.dtype
     ratio = smoothed_var.to(dtype) / var.to(dtype).clamp_min(eps)
     scale = ratio.clamp(clip[0], clip[1]).sqrt()
-    return (features - mean.to(dtype)[bins]) * scale[bins] + smoothed_mean.to(dtype)[bins]
+    calibrated = (features - mean.to(dtype)[bins]) * scale[bins] + smoothed_mean.to(dtype)[bins]
+    if zero_variance == "floor":
+        return calibrated
+    unchanged = zero_variance_mask(var)
+    return torch.where(unchanged[bins], features, calibrated)
+
+
+def zero_variance_mask(var: Tensor) -> Tensor:
+    """Per bin and dimension, True where the reference leaves the feature unchanged (B, d).
+
+    That is every dimension of a bin whose variances sum to less than :data:`ZERO_VARIANCE_TOTAL`
+    and, in the other bins, the dimensions whose variance is exactly zero.
+
+    Examples
+    --------
+    >>> zero_variance_mask(torch.tensor([[0.0, 0.0], [0.0, 2.0], [1e-12, 0.0]])).tolist()
+    [[True, True], [True, False], [True, True]]
+    """
+    whole_bin = var.double().sum(dim=1, keepdim=True) < ZERO_VARIANCE_TOTAL
+    return whole_bin | (var == 0)
 
 
 def calibrate_full(

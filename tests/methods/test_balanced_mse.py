@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from dirkit.datasets import make_synthetic
+from dirkit.datasets._batches import Batch
 from dirkit.engine import TrainConfig, fit_method, fit_plan
 from dirkit.engine._fit import StageModule, build_model, extra_modules
 from dirkit.exceptions import ConfigError
@@ -31,7 +32,7 @@ def test_a_learnable_sigma_is_a_model_parameter_that_training_changes():
     assert isinstance(sigma, nn.Parameter)
     assert any(p is sigma for p in fitted.model.parameters())
     assert "extra_modules.balanced-mse.noise_sigma" in fitted.model.state_dict()
-    assert abs(float(sigma.detach()) - 1.0) > 1e-3  # initialised at 1.0, then trained
+    assert abs(float(sigma.detach()) - 0.1) > 1e-4  # initialised at 0.1, then trained
 
 
 def test_a_fixed_sigma_is_a_buffer_that_stays_put():
@@ -70,15 +71,21 @@ def test_the_training_loss_is_bmc_with_the_model_sigma():
     assert single.detach().item() == 0.0 and one.grad is not None  # a trailing batch of one: no loss
 
 
+def _standardised(values):
+    return (np.asarray(values) - DATA.y_train.mean()) / DATA.y_train.std()
+
+
 def test_gai_fits_an_8_component_mixture_and_bni_uses_the_plan_bins():
     gai = fit_method(DATA, "balanced-mse", train_config=TINY, overrides={"balanced-mse": {"variant": "gai"}})
     module = extra_modules(gai.model)["balanced-mse"]
     assert module.gmm_means.shape == (8,)
-    assert DATA.y_train.min() - 1 < float(module.gmm_means.min()) < float(module.gmm_means.max()) < 101
+    low, high = _standardised([DATA.y_train.min(), DATA.y_train.max()])  # the loss's units
+    assert low - 0.1 < float(module.gmm_means.min()) < float(module.gmm_means.max()) < high + 0.1
     bni = fit_method(DATA, "balanced-mse", train_config=TINY, overrides={"balanced-mse": {"variant": "bni"}})
     module = extra_modules(bni.model)["balanced-mse"]
     binner = bni.context.binner
-    np.testing.assert_allclose(module.bin_centers.numpy(), binner.bin_centers_, rtol=1e-6)
+    np.testing.assert_allclose(module.bin_centers.numpy(), _standardised(binner.bin_centers_),
+                               rtol=1e-5, atol=1e-6)
     assert float(module.bin_counts.sum()) == len(DATA.y_train)
     pred, target = torch.tensor([10.0, 50.0]), torch.tensor([12.0, 49.0])
     torch.testing.assert_close(
@@ -119,5 +126,38 @@ def test_sigma_is_fixed_while_only_the_encoder_trains_and_learned_with_the_probe
     plan.stages[0] = dataclasses.replace(stage, prepare_model=prepare)
     plan.regression_loss = recording
     fitted = fit_plan(plan, DATA, TINY, seed=0)
-    assert seen["after_pretraining"] == 1.0
-    assert _sigma(fitted).detach().item() != 1.0
+    assert seen["after_pretraining"] == pytest.approx(0.1)  # the initial value, kept
+    assert abs(_sigma(fitted).detach().item() - 0.1) > 1e-5
+
+
+def test_in_label_units_the_label_model_and_sigma_are_in_label_units_as_the_reference():
+    label_units = dataclasses.replace(TINY, regression_units="label")
+    gai = fit_method(DATA, "balanced-mse", train_config=label_units,
+                     overrides={"balanced-mse": {"variant": "gai"}})
+    means = extra_modules(gai.model)["balanced-mse"].gmm_means
+    assert DATA.y_train.min() - 1 < float(means.min()) < float(means.max()) < DATA.y_train.max() + 1
+    bni = fit_method(DATA, "balanced-mse", train_config=label_units,
+                     overrides={"balanced-mse": {"variant": "bni"}})
+    np.testing.assert_allclose(extra_modules(bni.model)["balanced-mse"].bin_centers.numpy(),
+                               bni.context.binner.bin_centers_, rtol=1e-6)
+    assert bni.plan.head.regression_loss_units(bni.plan) == (0.0, 1.0)
+
+
+def test_the_head_passes_standardised_values_to_the_loss_by_default(monkeypatch):
+    fitted = fit_method(DATA, "balanced-mse", train_config=TINY)
+    location, scale = fitted.plan.head.regression_loss_units(fitted.plan)
+    assert (location, scale) == pytest.approx((DATA.y_train.mean(), DATA.y_train.std()), rel=1e-6)
+    seen = {}
+
+    def recording(pred, target, *, weight):
+        seen["target"] = target
+        return pred.sum() * 0.0
+
+    monkeypatch.setattr(fitted.plan, "regression_loss", recording)
+    y = torch.tensor([location, location + scale])
+    output = fitted.model(torch.zeros(2, DATA.x_train.shape[1]))
+    batch = Batch(x=torch.zeros(2, 1), y=y, index=torch.arange(2), bins=torch.zeros(2).long(),
+                  weight=torch.ones(2))
+    fitted.plan.head.loss(output, batch, fitted.plan)
+    torch.testing.assert_close(seen["target"], torch.tensor([0.0, 1.0]))
+

@@ -74,9 +74,27 @@ class NaiveFDS:
                 a = scipy.linalg.sqrtm(self.svar[b]) @ np.linalg.inv(scipy.linalg.sqrtm(cov))
                 out[i] = a.real @ (z[i] - self.mean[b]) + self.smean[b]
             else:
-                ratio = np.clip(self.svar[b] / np.maximum(self.var[b], 1e-6), *clip)
-                out[i] = (z[i] - self.mean[b]) * np.sqrt(ratio) + self.smean[b]
+                out[i] = reference_calibrate(z[i], self.mean[b], self.var[b], self.smean[b],
+                                             self.svar[b], clip)
         return out
+
+
+def reference_calibrate(z, m1, v1, m2, v2, clip, zero_variance="identity"):
+    """One feature vector through the paper's diagonal formula, one dimension at a time.
+
+    ``(z - m1) * sqrt(clip(v2 / v1)) + m2``; with ``"identity"``, as the reference code's
+    ``calibrate_mean_var``: the whole vector unchanged when ``sum(v1) < 1e-10``, else each
+    dimension with ``v1 == 0`` unchanged. ``"floor"``: ``v1`` floored at 1e-6.
+    """
+    out = np.array(z, dtype=np.float64)
+    if zero_variance == "identity" and np.sum(v1) < 1e-10:
+        return out
+    for k in range(len(out)):
+        if zero_variance == "identity" and v1[k] == 0:
+            continue
+        ratio = min(max(v2[k] / max(v1[k], 1e-6), clip[0]), clip[1])
+        out[k] = (z[k] - m1[k]) * ratio**0.5 + m2[k]
+    return out
 
 
 def _run_epochs(fds: FDS, naive: NaiveFDS, n_epochs: int) -> None:
@@ -106,9 +124,11 @@ def test_calibration_matches_per_sample_formula(covariance: str, clip: tuple[flo
     fds = FDS(D, B, covariance=covariance, clip=clip).double()
     naive = NaiveFDS(full=covariance == "full")
     _run_epochs(fds, naive, 3)
-    z, bins = _epoch_data(10)
-    keep = bins != 4  # single-sample bins have a singular covariance: see the gain test
-    z, bins = z[keep], bins[keep]
+    z, bins = _epoch_data(11)  # bin 4 holds one sample in odd epochs: zero variance
+    assert (bins == 4).sum() == 1 and float(fds.running_var[4].abs().max()) == 0.0
+    if covariance == "full":  # a singular covariance: see the gain and zero-variance tests
+        keep = bins != 4
+        z, bins = z[keep], bins[keep]
     expected = naive.calibrate(z.numpy(), bins.numpy(), clip=clip)
     np.testing.assert_allclose(fds(z, bins).detach().numpy(), expected, rtol=1e-8, atol=1e-10)
 
@@ -151,6 +171,8 @@ def test_no_in_place_writes_and_gradient_is_the_per_bin_scale() -> None:
     out.sum().backward()
     assert z._version == version
     scale = np.sqrt(np.clip(naive.svar / np.maximum(naive.var, 1e-6), 0.1, 10.0))
+    scale[naive.var == 0] = 1.0  # zero-variance dimensions pass through unchanged
+    assert (naive.var[4] == 0).all() and (bins == 4).any()
     np.testing.assert_allclose(z.grad.numpy(), scale[bins.numpy()], rtol=1e-10)
 
 
@@ -312,3 +334,54 @@ def test_cuda_matches_cpu(covariance: str) -> None:
         gpu.update()  # also checks the rank-local record follows the device (no false alarm)
     z, bins = _epoch_data(9)
     torch.testing.assert_close(gpu(z.cuda(), bins.cuda()).cpu(), cpu(z, bins))
+
+
+def _one_sample_bin_fds(**kwargs) -> tuple[FDS, torch.Tensor, torch.Tensor]:
+    """Bin 0 holds one sample (zero variance); bins 1-2 many; bin 1's dimension 0 is constant."""
+    gen = torch.Generator().manual_seed(3)
+    z = torch.randn(13, 4, generator=gen, dtype=torch.float64) + 2.0
+    bins = torch.tensor([0] + [1] * 6 + [2] * 6)
+    z[1:7, 0] = 0.5
+    fds = FDS(4, 3, start_smooth=0, clip=(0.1, 10.0), **kwargs).double()
+    fds(z, bins)
+    fds.update()
+    return fds, z, bins
+
+
+def test_zero_variance_dimensions_are_left_unchanged_as_the_reference_does() -> None:
+    fds, z, bins = _one_sample_bin_fds()
+    assert float(fds.running_var[0].abs().max()) == 0.0 and float(fds.running_var[1, 0]) == 0.0
+    out = fds(z, bins)
+    expected = np.stack([
+        reference_calibrate(z[i].numpy(), fds.running_mean[b].numpy(), fds.running_var[b].numpy(),
+                            fds.smoothed_mean[b].numpy(), fds.smoothed_var[b].numpy(), fds.clip)
+        for i, b in enumerate(bins.tolist())
+    ])
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(out[0], z[0])  # the single-sample bin: unchanged
+    torch.testing.assert_close(out[1:7, 0], z[1:7, 0])  # a constant dimension: unchanged
+    assert not torch.allclose(out[1:7, 1:], z[1:7, 1:])  # the bin's other dimensions move
+    assert torch.isfinite(out).all()
+
+
+def test_the_floor_option_keeps_the_largest_gain_for_zero_variance() -> None:
+    fds, z, bins = _one_sample_bin_fds(zero_variance="floor")
+    out = fds(z, bins)
+    expected = np.stack([
+        reference_calibrate(z[i].numpy(), fds.running_mean[b].numpy(), fds.running_var[b].numpy(),
+                            fds.smoothed_mean[b].numpy(), fds.smoothed_var[b].numpy(), fds.clip,
+                            zero_variance="floor")
+        for i, b in enumerate(bins.tolist())
+    ])
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
+    z.requires_grad_(True)
+    fds(z, bins)[0].sum().backward()  # the single sample: gain sqrt(hi) in every dimension
+    np.testing.assert_allclose(z.grad[0].numpy(), np.full(4, np.sqrt(10.0)), rtol=1e-12)
+
+
+def test_full_covariance_leaves_a_zero_covariance_bin_unchanged_unless_floored() -> None:
+    identity, z, bins = _one_sample_bin_fds(covariance="full")
+    floored, _, _ = _one_sample_bin_fds(covariance="full", zero_variance="floor")
+    torch.testing.assert_close(identity(z, bins)[0], z[0])
+    assert not torch.allclose(floored(z, bins)[0], z[0])
+    torch.testing.assert_close(identity(z, bins)[1:], floored(z, bins)[1:])
