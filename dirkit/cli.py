@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from dirkit import __version__
 from dirkit._catalog import KINDS, listing
 from dirkit._model_commands import add_model_commands
+from dirkit._split_seed_option import SPLIT_SEED_HELP, split_seed_option
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
 if TYPE_CHECKING:
@@ -125,12 +126,14 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
              "return a torch.nn.Module mapping a batch of inputs to features (N, d)",
     )
     group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
+    group.add_argument("--split-seed", type=split_seed_option, default=0, metavar="SEED|per-seed",
+                       help=SPLIT_SEED_HELP)
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
         ("--dataset-arg", "KEY=VALUE",
          "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1; csv takes path= and "
          "target=, and split=COLUMN or train=/val=/test= files for a fixed split (default: per "
-         "label bin, min(rows // 3, cap) rows each to val and test, seeded by --seed)"),
+         "label bin, min(rows // 3, cap) rows each to val and test, seeded by --split-seed)"),
         ("--train-arg", "FIELD=VALUE",
          "other TrainConfig field (repeatable), e.g. --train-arg resnet_width=64"),
     ):
@@ -266,7 +269,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     DATASETS.get(args.dataset)
     check_method_spec(args.method)
     if args.out is None:
-        data = load_dataset(args.dataset, args.seed, args.data_dir, loader_args)
+        data = load_dataset(args.dataset, args.seed, args.data_dir, loader_args, split_seed=args.split_seed)
         result = run_experiment(
             data,
             args.method,
@@ -292,6 +295,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             command=command,
             backbone=backbone,
             model_dir=None if args.save_model is None else args.out / "models",
+            split_seed=args.split_seed,
         )
         metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
         if run.n_reused:
@@ -375,6 +379,7 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             checkpoints=args.checkpoints,
             backbone=user_backbone(args),
             model_dir=args.out / "models" if args.keep_models else None,
+            split_seed=args.split_seed,
         )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)

@@ -59,6 +59,7 @@ def load_tabular_ir(
     data_dir: Path | str | None,
     n_bins: int | None = None,
     cap: int | None = None,
+    split_seed: int | None = None,
 ) -> DatasetSplits:
     """Load one Branco-Torgo table with a balanced DIR split.
 
@@ -70,18 +71,22 @@ def load_tabular_ir(
     (integer targets in whole-unit bins, others in equal-width bins; 20 to 50 bins, one per 100
     rows) and takes ``min(n_bin // 3, cap)`` rows per bin for validation and as many for test
     (AgeDB-DIR recipe; default cap ``max(5, ceil(0.1 * rows / occupied bins))``), the rest for
-    training. Bins of one or two rows stay wholly in training. Other seeds give other splits.
+    training. Bins of one or two rows stay wholly in training. Other split seeds give other
+    splits.
 
     Parameters
     ----------
     name : str
         One of :data:`TABULAR_IR_SETS` (case-insensitive, e.g. ``"abalone"`` or ``"availPwr"``).
     seed : int
-        Seeds the split.
+        Seeds the split when ``split_seed`` is None (the benchmark runner's ``split_seed="per-seed"``).
     data_dir : Path or str
         Folder holding ``tabular-ir/`` (or the ``tabular-ir`` folder itself).
     n_bins, cap : int, optional
         Override the bin count and the per-bin cap of the split.
+    split_seed : int, optional
+        Seeds the split instead of ``seed``, so that runs of several seeds share one split
+        (``dirkit bench --split-seed``, default 0 there).
 
     Returns
     -------
@@ -113,7 +118,7 @@ def load_tabular_ir(
         f"{_FOLDER}/{key}",
         x,
         y,
-        seed,
+        seed if split_seed is None else split_seed,
         n_bins=n_bins,
         cap=cap,
         feature_names=feature_names,
@@ -129,8 +134,9 @@ def _registered_loader(key: str) -> Callable[..., DatasetSplits]:
         data_dir: Path | str | None = None,
         n_bins: int | None = None,
         cap: int | None = None,
+        split_seed: int | None = None,
     ) -> DatasetSplits:
-        return load_tabular_ir(key, seed, data_dir=data_dir, n_bins=n_bins, cap=cap)
+        return load_tabular_ir(key, seed, data_dir=data_dir, n_bins=n_bins, cap=cap, split_seed=split_seed)
 
     load.__name__ = load.__qualname__ = f"load_tabular_ir_{key}"
     load.__doc__ = (
