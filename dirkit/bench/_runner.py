@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from dirkit._registry import DATASETS
+from dirkit.bench._command import portable_command
 from dirkit.bench._provenance import git_commit, machine_info
 from dirkit.bench._record import make_record, save_labels, save_predictions
 from dirkit.bench._split_seed import (
@@ -34,6 +35,7 @@ from dirkit.bench._store import (
     to_json,
 )
 from dirkit.datasets import DatasetSplits
+from dirkit.datasets._paths import resolve_data_dir
 from dirkit.engine import BackboneSpec, RunResult, TrainConfig, check_method_spec, run_experiment
 from dirkit.engine._precision import resolve_device
 from dirkit.engine._user_backbone import describe_backbone
@@ -161,6 +163,9 @@ def load_dataset(
 ) -> DatasetSplits:
     """Load a registered data set, passing ``data_dir`` and ``split_seed`` only to loaders that take them.
 
+    ``data_dir`` defaults to ``$DIRKIT_DATA_DIR``, else ``$DATA_DIR``
+    (:func:`dirkit.datasets._paths.resolve_data_dir`; ``$VAR`` in it is expanded).
+
     ``split_seed``: an int seeds the split of the loaders that take one (``csv``,
     ``tabular-ir/*``) whatever ``seed`` is; ``"per-seed"`` (the default here; ``run_benchmark``'s
     is 0) lets ``seed`` seed it.
@@ -177,8 +182,9 @@ def load_dataset(
             f"Give the split seed as --split-seed (split_seed= in Python), not as a {name!r} loader argument."
         )
     _check_loader_arguments(name, loader, arguments)
+    data_dir = resolve_data_dir(data_dir)
     if data_dir is not None and _accepts(loader, "data_dir"):
-        arguments["data_dir"] = Path(data_dir)
+        arguments["data_dir"] = data_dir
     if check_split_seed(split_seed) != PER_SEED and takes_split_seed(loader):
         arguments["split_seed"] = split_seed
     return loader(seed=seed, **arguments)
@@ -295,7 +301,8 @@ def run_benchmark(
     train_config : TrainConfig, optional
         Optimisation settings shared by every run (defaults to ``TrainConfig()``).
     data_dir : Path, optional
-        Passed to the loaders that take a ``data_dir`` argument.
+        Passed to the loaders that take a ``data_dir`` argument; default ``$DIRKIT_DATA_DIR``, else
+        ``$DATA_DIR``.
     dataset_kwargs : dict of str to dict, optional
         Extra loader arguments per data set name, e.g. ``{"synthetic": {"scale": 0.1}}``.
     overrides : dict of str to dict, optional
@@ -304,7 +311,9 @@ def run_benchmark(
     progress : bool
         Show a progress bar over the runs (needs tqdm).
     command : sequence of str, optional
-        The command line to record (defaults to ``sys.argv``).
+        The command line to record (defaults to ``sys.argv``). Its ``--data-dir`` is recorded
+        relative to the project when the folder is inside or next to it, else as ``$DATA_DIR``
+        (:func:`dirkit.bench._command.portable_command`).
     checkpoints : bool
         Give each run a checkpoint folder under ``out_dir/checkpoints/``: the engine saves the
         training state every epoch there, and a rerun after an interrupt resumes the unfinished
@@ -386,7 +395,7 @@ def run_benchmark(
             )
     pending = [key for key in grid if key not in done]
     n_finished = 0
-    argv = list(command) if command is not None else list(sys.argv)
+    argv = portable_command(command if command is not None else sys.argv)  # no machine's data path
     commit, machine = git_commit(), machine_info(str(resolve_device(train_config.device)))  # "auto" resolved
     with _progress_bar(len(pending), progress) as bar:
         for (dataset, seed), group in itertools.groupby(pending, key=lambda k: (k[0], k[2])):

@@ -48,7 +48,8 @@ def _find_file(stem: str, data_dir: Path) -> Path:
                     return path
     raise DataNotFoundError(
         f"{stem}.csv not found in {data_dir / _FOLDER} or {data_dir}; pass the folder that holds "
-        f"{_FOLDER}/ as data_dir (e.g. --data-dir ../shared/data)."
+        f"{_FOLDER}/ as data_dir "
+            "(e.g. --data-dir ../shared/data, or set $DIRKIT_DATA_DIR)."
     )
 
 
@@ -107,7 +108,8 @@ def load_tabular_ir(
         raise UnknownNameError(f"Unknown tabular-ir set {name!r}. Known: {', '.join(TABULAR_IR_SETS)}.")
     if data_dir is None:
         raise ConfigError(
-            f"{_FOLDER}/{key} needs data_dir, the folder holding {_FOLDER}/ (e.g. --data-dir ../shared/data)."
+            f"{_FOLDER}/{key} needs data_dir, the folder holding {_FOLDER}/ "
+            "(e.g. --data-dir ../shared/data, or set $DIRKIT_DATA_DIR)."
         )
     path = _find_file(TABULAR_IR_SETS[key], Path(data_dir))
     columns = read_table(path)

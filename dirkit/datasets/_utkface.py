@@ -193,7 +193,10 @@ def load_utkface_dir(
         When ``data_dir`` holds no UTKFace archive or folder.
     """
     if data_dir is None:
-        raise ConfigError("utkface-dir needs data_dir (the folder holding utkface/; CLI: --data-dir DIR).")
+        raise ConfigError(
+            "utkface-dir needs data_dir (the folder holding utkface/; CLI: --data-dir DIR or "
+            "$DIRKIT_DATA_DIR)."
+        )
     source = find_utkface(data_dir)
     table = list_utkface(source)
     names = list(table)
