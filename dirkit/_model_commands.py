@@ -21,7 +21,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, required=True, help="model file of dirkit train --save-model")
     parser.add_argument("--dataset", required=True, help="registered data set name")
     parser.add_argument("--seed", type=int, help="data set seed (default: the model's own seed)")
-    parser.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="root of the real data sets (default $DIRKIT_DATA_DIR, else $DATA_DIR)")
     parser.add_argument("--split-seed", type=split_seed_option, metavar="SEED|per-seed",
                         help="seed of the csv / tabular-ir split (default: the one the model was trained "
                              "on, from the model file; per-seed for model files without one)")

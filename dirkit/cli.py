@@ -125,7 +125,9 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
              "imported and called with the per-sample input shape, e.g. (3, 32, 32); it must "
              "return a torch.nn.Module mapping a batch of inputs to features (N, d)",
     )
-    group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
+    group.add_argument("--data-dir", type=Path,
+                       help="root of the real data sets (loaders that need one; default $DIRKIT_DATA_DIR, "
+                            "else $DATA_DIR)")
     group.add_argument("--split-seed", type=split_seed_option, default=0, metavar="SEED|per-seed",
                        help=SPLIT_SEED_HELP)
     for flag, metavar, text in (
@@ -142,7 +144,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bars (default: when stderr is a terminal)",
+        help="progress bars: bench shows one over the runs and one over the epochs of the current "
+             "run (default: when stderr is a terminal)",
     )
 
 

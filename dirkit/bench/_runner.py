@@ -197,7 +197,8 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         return
     from tqdm.auto import tqdm
 
-    with tqdm(total=total, unit="run", desc="benchmark", dynamic_ncols=True) as bar:
+    # position 0: the epoch bars of each run (dirkit.engine's Trainer) open below it and vanish
+    with tqdm(total=total, unit="run", desc="benchmark", dynamic_ncols=True, position=0) as bar:
         yield bar
 
 
@@ -309,7 +310,8 @@ def run_benchmark(
         Method config fields per component, e.g. ``{"lds": {"sigma": 1.0}}``; each run gets the
         entries of its own components.
     progress : bool
-        Show a progress bar over the runs (needs tqdm).
+        Show a progress bar over the runs and, nested under it, one over the epochs of the run in
+        progress (each training stage's; quiet when stderr is not a terminal).
     command : sequence of str, optional
         The command line to record (defaults to ``sys.argv``). Its ``--data-dir`` is recorded
         relative to the project when the folder is inside or next to it, else as ``$DATA_DIR``
@@ -418,7 +420,7 @@ def run_benchmark(
                     seed=seed,
                     train_config=train_config,
                     overrides=own or None,
-                    progress=False,
+                    progress=progress,  # the epoch bar of this run, nested under the bar over runs
                     checkpoint_dir=checkpoint_dir,
                     **run_kwargs,
                     **({} if model_dir is None
