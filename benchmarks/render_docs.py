@@ -3,7 +3,9 @@
 Every table in the page comes from a file the benchmark runner wrote (``results.md``) or from a
 summary script that reads the runner's ``results.json``; this script only concatenates them, in a
 fixed order, with each folder's notes on how it was made (``README.md``), the papers' published
-numbers (``published.md``) and links to the plots.
+numbers (``published.md``) and links to the plots. Every ``--data-dir`` in them is written
+relative to the project or as ``$DATA_DIR`` (:func:`dirkit.bench._command.portable_text`), so the
+page holds no machine's absolute data path even where older files do.
 
 Usage::
 
@@ -16,6 +18,8 @@ import argparse
 import os
 import re
 from pathlib import Path
+
+from dirkit.bench._command import portable_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +81,7 @@ def render(results_dir: Path, page_dir: Path | None = None) -> str:
     missing = [title for name, title in SECTIONS if not (results_dir / name).is_dir()]
     if missing:
         sections.append("## Not run yet\n\n" + "\n".join(f"- {title}" for title in missing))
-    return "\n\n".join([header, *sections]) + "\n"
+    return portable_text("\n\n".join([header, *sections]), ROOT) + "\n"
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from dirkit._split_seed_option import split_seed_option
 from dirkit.exceptions import ConfigError
 
 __all__ = ["add_model_commands"]
@@ -20,7 +21,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, required=True, help="model file of dirkit train --save-model")
     parser.add_argument("--dataset", required=True, help="registered data set name")
     parser.add_argument("--seed", type=int, help="data set seed (default: the model's own seed)")
-    parser.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="root of the real data sets (default $DIRKIT_DATA_DIR, else $DATA_DIR)")
+    parser.add_argument("--split-seed", type=split_seed_option, metavar="SEED|per-seed",
+                        help="seed of the csv / tabular-ir split (default: the one the model was trained "
+                             "on, from the model file; per-seed for model files without one)")
     parser.add_argument("--dataset-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="data set loader argument (repeatable), as given to dirkit train")
     parser.add_argument("--backbone", metavar="MODULE:CALLABLE",
@@ -47,8 +52,11 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
 
     fitted = load_model(args.model, backbone=user_backbone(args), device=args.device)
     seed = fitted.context.seed if args.seed is None else args.seed
+    split_seed = args.split_seed
+    if split_seed is None:
+        split_seed = fitted.context.data.info.get("split_seed", "per-seed")
     loader_args = parse_assignments(args.dataset_arg, dotted=False, option="--dataset-arg")
-    data = load_dataset(args.dataset, seed, args.data_dir, loader_args)
+    data = load_dataset(args.dataset, seed, args.data_dir, loader_args, split_seed=split_seed)
     expected = tuple(fitted.context.x_train.shape[1:])
     if tuple(data.x_test.shape[1:]) != expected:
         raise ConfigError(

@@ -35,6 +35,7 @@ from dirkit._assignments import parse_assignments
 from dirkit._catalog import KINDS, listing
 from dirkit._interrupt import interrupted, watch_interrupts
 from dirkit._model_commands import add_model_commands
+from dirkit._split_seed_option import SPLIT_SEED_HELP, split_seed_option
 from dirkit.exceptions import ConfigError, DirkitError, DirkitWarning
 
 if TYPE_CHECKING:
@@ -98,13 +99,17 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
              "without its classifier (e.g. torchvision:resnet50). The built-in ResNet's depth: "
              "--train-arg resnet_depth=50",
     )
-    group.add_argument("--data-dir", type=Path, help="root of the real data sets (loaders that need one)")
+    group.add_argument("--data-dir", type=Path,
+                       help="root of the real data sets (loaders that need one; default $DIRKIT_DATA_DIR, "
+                            "else $DATA_DIR)")
+    group.add_argument("--split-seed", type=split_seed_option, default=0, metavar="SEED|per-seed",
+                       help=SPLIT_SEED_HELP)
     for flag, metavar, text in (
         ("--set", "METHOD.FIELD=VALUE", "method config field (repeatable), e.g. --set lds.sigma=1"),
         ("--dataset-arg", "KEY=VALUE",
          "data set loader argument (repeatable), e.g. --dataset-arg scale=0.1; csv takes path= and "
          "target=, and split=COLUMN or train=/val=/test= files for a fixed split (default: per "
-         "label bin, min(rows // 3, cap) rows each to val and test, seeded by --seed)"),
+         "label bin, min(rows // 3, cap) rows each to val and test, seeded by --split-seed)"),
         ("--train-arg", "FIELD=VALUE",
          "other TrainConfig field (repeatable), e.g. --train-arg resnet_depth=50 --train-arg "
          "resnet_width=64 (ResNet-50)"),
@@ -119,7 +124,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bars (default: when stderr is a terminal)",
+        help="progress bars: bench shows one over the runs and one over the epochs of the current "
+             "run (default: when stderr is a terminal)",
     )
 
 
@@ -258,7 +264,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
     check_method_spec(args.method)
     if args.out is None:
         log_csv, tensorboard_dir = _logs_beside(args.save_model, tensorboard=args.tensorboard)
-        data = load_dataset(args.dataset, args.seed, args.data_dir, loader_args)
+        data = load_dataset(args.dataset, args.seed, args.data_dir, loader_args, split_seed=args.split_seed)
         result = run_experiment(
             data,
             args.method,
@@ -287,6 +293,7 @@ def _train(args: argparse.Namespace, command: list[str]) -> int:
             backbone=backbone,
             model_dir=None if args.save_model is None else args.out / "models",
             tensorboard=args.tensorboard,
+            split_seed=args.split_seed,
         )
         log_csv = log_path(args.out, args.dataset, args.method, args.seed)
         metrics, duration = run.records[0]["metrics"], float(run.records[0]["duration_s"])
@@ -384,6 +391,7 @@ def _bench(args: argparse.Namespace, command: list[str]) -> int:
             backbone=user_backbone(args),
             model_dir=args.out / "models" if args.keep_models else None,
             tensorboard=args.tensorboard,
+            split_seed=args.split_seed,
         )
     print(f"Ran {run.n_run} run(s); {run.n_reused} already in {run.path}.\n")
     _write_and_print_report(args.out, run.records)

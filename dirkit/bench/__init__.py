@@ -6,8 +6,9 @@ plots; ``render_summary`` and ``format_shot_table`` print plain-text tables.
 """
 
 from dirkit.bench._aggregate import HIGHER_IS_BETTER, SHOT_COLUMNS, Summary, aggregate
+from dirkit.bench._confusion import plot_group_confusion
 from dirkit.bench._markdown import TABLE_METRICS, render_markdown
-from dirkit.bench._plots import plot_group_confusion, plot_label_histogram, plot_per_bin_mae
+from dirkit.bench._plots import plot_label_histogram, plot_per_bin_mae
 from dirkit.bench._provenance import git_commit, machine_info
 from dirkit.bench._record import make_record
 from dirkit.bench._report import MARKDOWN_FILE, ReportFiles, write_report

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dirkit.bench._aggregate import HIGHER_IS_BETTER, Summary
+from dirkit.bench._command import portable_command, shell_join
 
 __all__ = [
     "METRIC_TITLES",
@@ -132,7 +132,7 @@ def _training(config: Mapping[str, Any]) -> str:
 def provenance_lines(records: Sequence[Mapping[str, Any]]) -> list[str]:
     """One line each for commit, machine, training settings, command and total wall time."""
     commands = _distinct(
-        shlex.join(str(a) for a in r["command"]) if r.get("command") else "unknown" for r in records
+        shell_join(portable_command(r["command"])) if r.get("command") else "unknown" for r in records
     )
     total = sum(float(r.get("duration_s") or 0.0) for r in records)
     return [

@@ -1,4 +1,6 @@
-"""Benchmark figures: label histogram with shot regions, per-bin test MAE, group confusion.
+"""Benchmark figures: label histogram with shot regions, per-bin test MAE.
+
+The group confusion figure is in :mod:`dirkit.bench._confusion`.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects rendered by the Agg canvas, so no
 pyplot state or interactive backend is touched. matplotlib is optional: ``pip install dirkit[plot]``.
@@ -17,7 +19,6 @@ from dirkit.labels import UniformBinner, bin_shots
 __all__ = [
     "MAX_LINES_PER_AXES",
     "SHOT_COLORS",
-    "plot_group_confusion",
     "plot_label_histogram",
     "plot_per_bin_mae",
 ]
@@ -240,53 +241,3 @@ def _colors(n: int) -> list[Any]:
 
     cmap = colormaps["tab10"]  # at most MAX_LINES_PER_AXES lines share an axes: no colour repeats
     return [cmap(i % cmap.N) for i in range(max(n, 1))]
-
-
-def plot_group_confusion(
-    confusion: np.ndarray, *, path: Path, title: str, accuracy: float | None = None
-) -> Path:
-    """Row-normalised confusion of true vs predicted label group (group-classification methods).
-
-    Parameters
-    ----------
-    confusion : array-like of shape (G, G)
-        Counts, rows true groups, columns predicted groups (summed over seeds).
-    path : Path
-        PNG file to write.
-    title : str
-        Figure title (data set and method).
-    accuracy : float, optional
-        Group accuracy to state in the title.
-
-    Returns
-    -------
-    Path
-    """
-    counts = np.asarray(confusion, dtype=np.float64)
-    totals = counts.sum(axis=1, keepdims=True)
-    rates = np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
-    n_groups = counts.shape[0]
-    size = min(4.0 + 0.3 * n_groups, 9.0)
-    fig = _figure(size + 1.2, size)
-    ax = fig.subplots()
-    from matplotlib import colormaps
-
-    cmap = colormaps["Blues"].with_extremes(bad="#BDBDBD")  # grey rows: no test sample in that group
-    image = ax.imshow(np.ma.masked_invalid(rates), cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
-    fig.colorbar(image, ax=ax, shrink=0.85, label="fraction of the true group's test samples")
-    if n_groups <= 15:
-        for (i, j), value in np.ndenumerate(rates):
-            if counts[i, j] > 0:
-                color = "white" if value > 0.6 else "black"
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=color)
-    ticks = np.arange(0, n_groups, max(1, int(np.ceil(n_groups / 15))))
-    ax.set_xticks(ticks)
-    ax.set_yticks(ticks)
-    ax.set_xlabel("predicted group")
-    ax.set_ylabel("true group (low labels at the top)")
-    suffix = f", group accuracy {accuracy:.3f}" if accuracy is not None and np.isfinite(accuracy) else ""
-    empty = " (grey: no test sample)" if np.isnan(rates).any() else ""
-    ax.set_title(
-        f"{title}\ngroup confusion on test ({int(counts.sum()):,} samples{suffix}){empty}", fontsize=10
-    )
-    return _save(fig, path)

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from dirkit.bench._aggregate import datasets_of, methods_of
+from dirkit.bench._confusion import plot_group_confusion
 from dirkit.bench._density import density_correlations
 from dirkit.bench._markdown import render_markdown
-from dirkit.bench._plots import plot_group_confusion, plot_label_histogram, plot_per_bin_mae
+from dirkit.bench._plots import plot_label_histogram, plot_per_bin_mae
 from dirkit.bench._store import atomic_write, labels_path, load_records, predictions_path, safe_name
 from dirkit.labels import UniformBinner
 from dirkit.metrics import per_bin_errors
@@ -83,6 +84,20 @@ def _per_bin_curves(
     return curves
 
 
+def _group_edges(diagnostics: list[dict[str, Any]], n_groups: int) -> np.ndarray | None:
+    """The seeds' ``group_edges`` (label units), averaged; ``None`` when no record has them.
+
+    Records written before dirkit recorded the edges have none: the figure then shows indices.
+    With one split for all seeds (``--split-seed`` a number) every seed has the same edges.
+    """
+    edges = [
+        np.asarray(d["group_edges"], dtype=np.float64)
+        for d in diagnostics
+        if d.get("group_edges") is not None and len(d["group_edges"]) == n_groups + 1
+    ]
+    return np.mean(edges, axis=0) if edges else None
+
+
 def _confusion_plots(out_dir: Path, records: Records, dataset: str) -> list[Path]:
     paths = []
     for method in methods_of(records, dataset):
@@ -101,12 +116,14 @@ def _confusion_plots(out_dir: Path, records: Records, dataset: str) -> list[Path
             for d in diagnostics
             if isinstance(d.get("group_accuracy"), (int, float))
         ]
+        edges = _group_edges(diagnostics, matrices[0].shape[0])
         paths.append(
             plot_group_confusion(
                 np.sum(matrices, axis=0),
                 path=out_dir / "plots" / f"{safe_name(dataset)}__{safe_name(method)}__group_confusion.png",
                 title=f"{dataset}: {method} ({len(matrices)} seed{'s' if len(matrices) > 1 else ''})",
                 accuracy=float(np.mean(accuracies)) if accuracies else None,
+                edges=edges,
             )
         )
     return paths

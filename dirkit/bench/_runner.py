@@ -16,8 +16,16 @@ from typing import Any
 import numpy as np
 
 from dirkit._registry import DATASETS
+from dirkit.bench._command import portable_command
 from dirkit.bench._provenance import git_commit, machine_info
 from dirkit.bench._record import make_record, save_labels, save_predictions
+from dirkit.bench._split_seed import (
+    PER_SEED,
+    SplitSeed,
+    check_same_split,
+    check_split_seed,
+    takes_split_seed,
+)
 from dirkit.bench._store import (
     RESULTS_FILE,
     load_records,
@@ -29,6 +37,7 @@ from dirkit.bench._store import (
     to_json,
 )
 from dirkit.datasets import DatasetSplits
+from dirkit.datasets._paths import resolve_data_dir
 from dirkit.engine import BackboneSpec, RunResult, TrainConfig, check_method_spec, run_experiment
 from dirkit.engine._precision import resolve_device
 from dirkit.engine._user_backbone import describe_backbone
@@ -137,7 +146,7 @@ def _check_loader_arguments(name: str, loader: Callable[..., Any], arguments: Ma
         return
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         return
-    valid = [p.name for p in parameters if p.name not in ("seed", "data_dir")]
+    valid = [p.name for p in parameters if p.name not in ("seed", "data_dir", "split_seed")]
     unknown = sorted(set(arguments) - set(valid))
     if unknown:
         raise ConfigError(
@@ -147,9 +156,21 @@ def _check_loader_arguments(name: str, loader: Callable[..., Any], arguments: Ma
 
 
 def load_dataset(
-    name: str, seed: int, data_dir: Path | None = None, kwargs: Mapping[str, object] | None = None
+    name: str,
+    seed: int,
+    data_dir: Path | None = None,
+    kwargs: Mapping[str, object] | None = None,
+    *,
+    split_seed: SplitSeed = PER_SEED,
 ) -> DatasetSplits:
-    """Load a registered data set, passing ``data_dir`` only to loaders that take it.
+    """Load a registered data set, passing ``data_dir`` and ``split_seed`` only to loaders that take them.
+
+    ``data_dir`` defaults to ``$DIRKIT_DATA_DIR``, else ``$DATA_DIR``
+    (:func:`dirkit.datasets._paths.resolve_data_dir`; ``$VAR`` in it is expanded).
+
+    ``split_seed``: an int seeds the split of the loaders that take one (``csv``,
+    ``tabular-ir/*``) whatever ``seed`` is; ``"per-seed"`` (the default here; ``run_benchmark``'s
+    is 0) lets ``seed`` seed it.
 
     Examples
     --------
@@ -158,9 +179,16 @@ def load_dataset(
     """
     loader = DATASETS.get(name)
     arguments = dict(kwargs or {})
+    if "split_seed" in arguments:
+        raise ConfigError(
+            f"Give the split seed as --split-seed (split_seed= in Python), not as a {name!r} loader argument."
+        )
     _check_loader_arguments(name, loader, arguments)
+    data_dir = resolve_data_dir(data_dir)
     if data_dir is not None and _accepts(loader, "data_dir"):
-        arguments["data_dir"] = Path(data_dir)
+        arguments["data_dir"] = data_dir
+    if check_split_seed(split_seed) != PER_SEED and takes_split_seed(loader):
+        arguments["split_seed"] = split_seed
     return loader(seed=seed, **arguments)
 
 
@@ -171,23 +199,27 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         return
     from tqdm.auto import tqdm
 
-    with tqdm(total=total, unit="run", desc="benchmark", dynamic_ncols=True) as bar:
+    # position 0: the epoch bars of each run (dirkit.engine's Trainer) open below it and vanish
+    with tqdm(total=total, unit="run", desc="benchmark", dynamic_ncols=True, position=0) as bar:
         yield bar
 
 
 def _settings(
     train_config: TrainConfig, kwargs: Mapping[str, object], overrides: Overrides,
-    backbone: Mapping[str, object] | None = None,
+    backbone: Mapping[str, object] | None = None, split_seed: SplitSeed | None = None,
 ) -> Any:
     """What a record's result depends on besides its key, in the plain-JSON form it is saved in.
 
     A user backbone's description is added only when there is one, so records of the built-in
-    backbones saved before it existed still match.
+    backbones saved before it existed still match; the split seed only for the data sets whose
+    loader takes one.
     """
     settings: dict[str, Any] = {"train_config": train_config.to_dict(), "dataset_kwargs": kwargs,
                                 "overrides": overrides}
     if backbone is not None:
         settings["backbone"] = backbone
+    if split_seed is not None:
+        settings["split_seed"] = split_seed
     return to_json(settings)
 
 
@@ -250,6 +282,7 @@ def run_benchmark(
     backbone: BackboneSpec | str | None = None,
     model_dir: Path | None = None,
     tensorboard: bool = False,
+    split_seed: SplitSeed = 0,
 ) -> BenchmarkRun:
     """Run every (dataset, method, seed) of the grid that ``out_dir/results.json`` lacks.
 
@@ -274,16 +307,20 @@ def run_benchmark(
     train_config : TrainConfig, optional
         Optimisation settings shared by every run (defaults to ``TrainConfig()``).
     data_dir : Path, optional
-        Passed to the loaders that take a ``data_dir`` argument.
+        Passed to the loaders that take a ``data_dir`` argument; default ``$DIRKIT_DATA_DIR``, else
+        ``$DATA_DIR``.
     dataset_kwargs : dict of str to dict, optional
         Extra loader arguments per data set name, e.g. ``{"synthetic": {"scale": 0.1}}``.
     overrides : dict of str to dict, optional
         Method config fields per component, e.g. ``{"lds": {"sigma": 1.0}}``; each run gets the
         entries of its own components.
     progress : bool
-        Show a progress bar over the runs (needs tqdm).
+        Show a progress bar over the runs and, nested under it, one over the epochs of the run in
+        progress (each training stage's; quiet when stderr is not a terminal).
     command : sequence of str, optional
-        The command line to record (defaults to ``sys.argv``).
+        The command line to record (defaults to ``sys.argv``). Its ``--data-dir`` is recorded
+        relative to the project when the folder is inside or next to it, else as ``$DATA_DIR``
+        (:func:`dirkit.bench._command.portable_command`).
     checkpoints : bool
         Give each run a checkpoint folder under ``out_dir/checkpoints/``: the engine saves the
         training state every epoch there, and a rerun after an interrupt resumes the unfinished
@@ -304,6 +341,14 @@ def run_benchmark(
         ``out_dir/tensorboard/<dataset>__<method>__<seed>/`` (needs the ``tensorboard``
         package; without it a :class:`~dirkit.exceptions.TrackingWarning` says so and the runs
         go on). The CSV logs are written either way (when ``run_fn`` takes ``log_csv``).
+    split_seed : int or "per-seed"
+        Seeds the train / validation / test split of the data sets whose loader takes a
+        ``split_seed`` (``csv``, ``tabular-ir/*``). An int (default 0): one split for every
+        seed, so mean ± std over seeds is the training spread (the DIR protocol).
+        ``"per-seed"``: each seed seeds its own split too (dirkit before this option; records
+        saved without a split seed are read as such). Saved in each record's
+        ``settings.split_seed``; runs with another split seed than a folder's records of the
+        same data set are refused.
 
     Returns
     -------
@@ -313,8 +358,10 @@ def run_benchmark(
     ------
     ConfigError
         On an unknown data set or method, or when ``results.json`` holds a record of the grid
-        made with other settings (use another ``out_dir``).
+        made with other settings, or a record of one of its data sets made with another split
+        seed (use another ``out_dir``).
     """
+    split_seed = check_split_seed(split_seed)
     train_config = train_config if train_config is not None else TrainConfig()
     dataset_kwargs, overrides = dict(dataset_kwargs or {}), dict(overrides or {})
     _check_inputs(datasets, methods, seeds, dataset_kwargs, overrides)
@@ -329,15 +376,21 @@ def run_benchmark(
     if tensorboard and not _accepts(run_fn, "tensorboard_dir"):
         raise ConfigError("tensorboard=True needs a run_fn that takes tensorboard_dir (run_experiment does).")
 
+    split_seeded = [d for d in datasets if takes_split_seed(DATASETS.get(d))]
+
     def settings_of(dataset: str, method: str) -> Any:
         own = {k: v for k, v in overrides.items() if k in _components(method)}
-        return _settings(train_config, dataset_kwargs.get(dataset, {}), own, backbone_info)
+        return _settings(train_config, dataset_kwargs.get(dataset, {}), own, backbone_info,
+                         split_seed if dataset in split_seeded else None)
 
     all_records = load_records(out_dir)
+    check_same_split(all_records, split_seeded, split_seed, out_dir / RESULTS_FILE)
     done = {record_key(r): r for r in all_records}
     grid = [(d, m, int(s)) for d in datasets for s in seeds for m in methods]
     for key in grid:
         saved = _with_current_defaults(done[key].get("settings")) if key in done else None
+        if isinstance(saved, dict) and key[0] in split_seeded:
+            saved = {**saved, "split_seed": split_seed}  # check_same_split found it equal
         if saved is not None and saved != settings_of(key[0], key[1]):
             changes = _differences(saved, settings_of(key[0], key[1]))
             raise ConfigError(
@@ -347,11 +400,13 @@ def run_benchmark(
             )
     pending = [key for key in grid if key not in done]
     n_finished = 0
-    argv = list(command) if command is not None else list(sys.argv)
+    argv = portable_command(command if command is not None else sys.argv)  # no machine's data path
     commit, machine = git_commit(), machine_info(str(resolve_device(train_config.device)))  # "auto" resolved
     with _progress_bar(len(pending), progress) as bar:
         for (dataset, seed), group in itertools.groupby(pending, key=lambda k: (k[0], k[2])):
-            data = load_dataset(dataset, seed, data_dir, dataset_kwargs.get(dataset, {}))
+            data = load_dataset(
+                dataset, seed, data_dir, dataset_kwargs.get(dataset, {}), split_seed=split_seed
+            )
             save_labels(out_dir, dataset, seed, data)
             for _, method, _ in group:
                 if bar is not None:
@@ -368,7 +423,7 @@ def run_benchmark(
                     seed=seed,
                     train_config=train_config,
                     overrides=own or None,
-                    progress=False,
+                    progress=progress,  # the epoch bar of this run, nested under the bar over runs
                     checkpoint_dir=checkpoint_dir,
                     **run_kwargs,
                     **({} if model_dir is None

@@ -39,7 +39,9 @@ _COLUMNS = ("age", "path", "split")
 def find_label_file(data_dir: str | os.PathLike[str] | None, folder: str, file_name: str, name: str) -> Path:
     """``data_dir/folder/file_name`` or ``data_dir/file_name``, whichever exists."""
     if data_dir is None:
-        raise ConfigError(f"{name} needs data_dir (the folder holding {folder}/; CLI: --data-dir DIR).")
+        raise ConfigError(
+            f"{name} needs data_dir (the folder holding {folder}/; CLI: --data-dir DIR or $DIRKIT_DATA_DIR)."
+        )
     places = [Path(data_dir) / folder / file_name, Path(data_dir) / file_name]
     for path in places:
         if path.is_file():

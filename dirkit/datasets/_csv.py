@@ -38,6 +38,7 @@ def load_csv(
     train: Path | str | None = None,
     val: Path | str | None = None,
     test: Path | str | None = None,
+    split_seed: int | None = None,
 ) -> DatasetSplits:
     """Load a user table (CSV, Parquet or NPZ) with the balanced DIR split of ``tabular-ir``, or its own.
 
@@ -53,7 +54,7 @@ def load_csv(
     Parameters
     ----------
     seed : int
-        Seeds the split.
+        Seeds the split when ``split_seed`` is None (the benchmark runner's ``split_seed="per-seed"``).
     path : Path or str
         The table. A relative path that does not exist in the working directory is looked up
         under ``data_dir``.
@@ -72,6 +73,9 @@ def load_csv(
     train, val, test : Path or str, optional
         One file per split, with the same columns, instead of ``path`` (as held-out benchmarks
         ship them). Nominal levels are taken from the three together.
+    split_seed : int, optional
+        Seeds the balanced split instead of ``seed``, so that runs of several seeds share one
+        split (``dirkit bench --split-seed``, default 0 there). No effect on a fixed split.
 
     Returns
     -------
@@ -129,8 +133,8 @@ def load_csv(
     if given or split is not None:
         return fixed_split_table("csv", x, y, part, n_bins=n_bins, feature_names=feature_names,
                                  description=description, info=info)
-    return split_table("csv", x, y, seed, n_bins=n_bins, cap=cap, feature_names=feature_names,
-                       description=description, info=info)
+    return split_table("csv", x, y, seed if split_seed is None else split_seed, n_bins=n_bins, cap=cap,
+                       feature_names=feature_names, description=description, info=info)
 
 
 def _read(file: Path, target: str) -> dict[str, np.ndarray]:

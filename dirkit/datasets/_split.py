@@ -207,8 +207,8 @@ def split_table(
     model fitted on training data can use, and standardising them by their (zero) training
     spread would blow up any validation or test row that differs, e.g. a one-hot column of a
     nominal value that only occurs outside training (such rows then read as "none of the
-    training values"). ``info`` of the result gains ``features`` (kept column names),
-    ``dropped_features``, ``n_bins``, ``cap`` and ``n_train_only_bins`` (occupied bins too
+    training values"). ``info`` of the result gains ``split_seed`` (``seed``), ``features`` (kept
+    column names), ``dropped_features``, ``n_bins``, ``cap`` and ``n_train_only_bins`` (occupied bins too
     sparse to give any row to validation and test).
 
     Examples
@@ -227,7 +227,7 @@ def split_table(
     used_cap = cap if cap is not None else default_cap(labels.size, int((counts > 0).sum()))
     train, val, test = dir_split(labels, seed, bin_width=bin_width, label_range=label_range, cap=used_cap)
     extra = {
-        "seed": seed,
+        "split_seed": seed,
         "n_bins": int(binner.n_bins_),
         "cap": int(used_cap),
         "n_train_only_bins": int(((counts > 0) & (counts < 3)).sum()),

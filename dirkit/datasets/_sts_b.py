@@ -187,7 +187,10 @@ def load_sts_b_dir(
         When the three files are in neither place.
     """
     if data_dir is None:
-        raise ConfigError("sts-b-dir needs data_dir (the folder holding sts-b-dir/; CLI: --data-dir DIR).")
+        raise ConfigError(
+            "sts-b-dir needs data_dir (the folder holding sts-b-dir/; CLI: --data-dir DIR or "
+            "$DIRKIT_DATA_DIR)."
+        )
     folder = _find_folder(Path(data_dir))
     splits = {split: read_sts_b_split(folder / name) for split, name in STS_B_FILES.items()}
     if encoder == "bilstm":

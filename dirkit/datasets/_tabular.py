@@ -48,7 +48,8 @@ def _find_file(stem: str, data_dir: Path) -> Path:
                     return path
     raise DataNotFoundError(
         f"{stem}.csv not found in {data_dir / _FOLDER} or {data_dir}; pass the folder that holds "
-        f"{_FOLDER}/ as data_dir (e.g. --data-dir ../shared/data)."
+        f"{_FOLDER}/ as data_dir "
+            "(e.g. --data-dir ../shared/data, or set $DIRKIT_DATA_DIR)."
     )
 
 
@@ -59,6 +60,7 @@ def load_tabular_ir(
     data_dir: Path | str | None,
     n_bins: int | None = None,
     cap: int | None = None,
+    split_seed: int | None = None,
 ) -> DatasetSplits:
     """Load one Branco-Torgo table with a balanced DIR split.
 
@@ -70,18 +72,22 @@ def load_tabular_ir(
     (integer targets in whole-unit bins, others in equal-width bins; 20 to 50 bins, one per 100
     rows) and takes ``min(n_bin // 3, cap)`` rows per bin for validation and as many for test
     (AgeDB-DIR recipe; default cap ``max(5, ceil(0.1 * rows / occupied bins))``), the rest for
-    training. Bins of one or two rows stay wholly in training. Other seeds give other splits.
+    training. Bins of one or two rows stay wholly in training. Other split seeds give other
+    splits.
 
     Parameters
     ----------
     name : str
         One of :data:`TABULAR_IR_SETS` (case-insensitive, e.g. ``"abalone"`` or ``"availPwr"``).
     seed : int
-        Seeds the split.
+        Seeds the split when ``split_seed`` is None (the benchmark runner's ``split_seed="per-seed"``).
     data_dir : Path or str
         Folder holding ``tabular-ir/`` (or the ``tabular-ir`` folder itself).
     n_bins, cap : int, optional
         Override the bin count and the per-bin cap of the split.
+    split_seed : int, optional
+        Seeds the split instead of ``seed``, so that runs of several seeds share one split
+        (``dirkit bench --split-seed``, default 0 there).
 
     Returns
     -------
@@ -102,7 +108,8 @@ def load_tabular_ir(
         raise UnknownNameError(f"Unknown tabular-ir set {name!r}. Known: {', '.join(TABULAR_IR_SETS)}.")
     if data_dir is None:
         raise ConfigError(
-            f"{_FOLDER}/{key} needs data_dir, the folder holding {_FOLDER}/ (e.g. --data-dir ../shared/data)."
+            f"{_FOLDER}/{key} needs data_dir, the folder holding {_FOLDER}/ "
+            "(e.g. --data-dir ../shared/data, or set $DIRKIT_DATA_DIR)."
         )
     path = _find_file(TABULAR_IR_SETS[key], Path(data_dir))
     columns = read_table(path)
@@ -113,7 +120,7 @@ def load_tabular_ir(
         f"{_FOLDER}/{key}",
         x,
         y,
-        seed,
+        seed if split_seed is None else split_seed,
         n_bins=n_bins,
         cap=cap,
         feature_names=feature_names,
@@ -129,8 +136,9 @@ def _registered_loader(key: str) -> Callable[..., DatasetSplits]:
         data_dir: Path | str | None = None,
         n_bins: int | None = None,
         cap: int | None = None,
+        split_seed: int | None = None,
     ) -> DatasetSplits:
-        return load_tabular_ir(key, seed, data_dir=data_dir, n_bins=n_bins, cap=cap)
+        return load_tabular_ir(key, seed, data_dir=data_dir, n_bins=n_bins, cap=cap, split_seed=split_seed)
 
     load.__name__ = load.__qualname__ = f"load_tabular_ir_{key}"
     load.__doc__ = (

@@ -263,7 +263,10 @@ def load_utkface_dir(
         ``expected_images`` (a truncated download), or fails a known checksum.
     """
     if data_dir is None:
-        raise ConfigError("utkface-dir needs data_dir (the folder holding utkface/; CLI: --data-dir DIR).")
+        raise ConfigError(
+            "utkface-dir needs data_dir (the folder holding utkface/; CLI: --data-dir DIR or "
+            "$DIRKIT_DATA_DIR)."
+        )
     source = find_utkface(data_dir)
     table = list_utkface(source)
     names = list(table)

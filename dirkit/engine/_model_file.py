@@ -76,6 +76,12 @@ def _decode(value: Any) -> Any:
     return cls(**{k: _decode(v) for k, v in value["fields"].items()})
 
 
+def _split_seed(data: DatasetSplits) -> int | None:
+    """The seed of the data's split when its loader had one (``info["split_seed"]``), else None."""
+    value = data.info.get("split_seed")
+    return int(value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else None
+
+
 def save_fitted(fitted: FittedMethod, path: Path) -> Path:
     """Write ``fitted`` to ``path`` atomically (see :meth:`FittedMethod.save`)."""
     if fitted.method is None:
@@ -94,7 +100,8 @@ def save_fitted(fitted: FittedMethod, path: Path) -> Path:
         "regression_units": context.regression_units,
         "input": {"shape": list(x.shape[1:]), "dtype": str(x.dtype)},
         "dataset": {"name": data.name, "bin_width": data.bin_width, "label_range": list(data.label_range),
-                    "token_vectors": None if data.token_vectors is None else list(data.token_vectors.shape)},
+                    "token_vectors": None if data.token_vectors is None else list(data.token_vectors.shape),
+                    "split_seed": _split_seed(data)},
         "backbone": None if fitted.backbone is None else describe_backbone(fitted.backbone),
         "head_state": {k: _encode(v, k) for k, v in fitted.head_state.items()},
     }
@@ -172,6 +179,7 @@ def load_fitted(
         name=dataset["name"], x_train=x, y_train=y_train[:2], x_val=x, y_val=y_train[:2], x_test=x,
         y_test=y_train[:2], bin_width=dataset["bin_width"], label_range=tuple(dataset["label_range"]),
         token_vectors=vectors,
+        info={} if dataset.get("split_seed") is None else {"split_seed": int(dataset["split_seed"])},
     )
     binner = UniformBinner(width=skeleton.bin_width, range=skeleton.label_range).fit(y_train)
     context = LabelContext(data=skeleton, x_train=x, y_train=y_train, binner=binner, seed=int(spec["seed"]),

@@ -263,7 +263,8 @@ class GroupStrategy(HeadStrategy):
 
         Keys: ``group_accuracy`` (float), ``group_confusion`` (``G`` x ``G`` nested lists of int
         counts, rows true, columns predicted), ``mean_group_distance`` (mean ``|predicted group -
-        true group|``), ``oracle_mae`` (MAE with each sample's true-group head), ``n_groups``.
+        true group|``), ``oracle_mae`` (MAE with each sample's true-group head), ``n_groups``,
+        ``group_edges`` (the ``G + 1`` group boundaries in label units, from the training labels).
         """
         grouper = self._grouper()
         n = grouper.n_groups_
@@ -276,4 +277,5 @@ class GroupStrategy(HeadStrategy):
         oracle = self._regressor().oracle(reg, torch.as_tensor(true)).numpy()
         result["oracle_mae"] = float(np.abs(oracle - y).mean()) if len(y) else float("nan")
         result["n_groups"] = int(n)
+        result["group_edges"] = [float(edge) for edge in grouper.edges_]
         return result

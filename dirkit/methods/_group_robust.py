@@ -279,7 +279,8 @@ class GroupRobustStrategy(HeadStrategy):
         Keys: ``prediction_rule`` (name and threshold), ``rule_val_mae`` (validation MAE of every
         candidate rule), ``group_accuracy``, ``group_confusion``, ``mean_group_distance``,
         ``oracle_mae`` (each sample's true-group head), ``global_mae``, ``balanced_mae`` (with the
-        balanced head), ``mixture_mae``, ``n_groups``.
+        balanced head), ``mixture_mae``, ``n_groups``, ``group_edges`` (the ``G + 1`` group
+        boundaries in label units).
         """
         grouper = self._grouper()
         n = grouper.n_groups_
@@ -298,6 +299,7 @@ class GroupRobustStrategy(HeadStrategy):
         for name, values in {"oracle": oracle, **regressors, "mixture": mixture}.items():
             result[f"{name}_mae"] = float(np.abs(values - y).mean()) if len(y) else float("nan")
         result["n_groups"] = int(n)
+        result["group_edges"] = [float(edge) for edge in grouper.edges_]
         return result
 
 

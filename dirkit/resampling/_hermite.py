@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
+from scipy.interpolate import CubicHermiteSpline, PchipInterpolator
 
 from dirkit.exceptions import ConfigError
 
@@ -39,19 +39,25 @@ def _monotone_slopes(x: np.ndarray, v: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 def _hermite(y: np.ndarray, x: np.ndarray, v: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Evaluate the cubic Hermite interpolant in the normalised basis (no division by a tiny
-    segment length, unlike the polynomial form); constant beyond the end points."""
-    seg = np.clip(np.searchsorted(x, y, side="right") - 1, 0, x.size - 2)
-    x0, dx = x[seg], x[seg + 1] - x[seg]
-    t = np.clip((y - x0) / dx, 0.0, 1.0)
-    one_t = 1.0 - t
-    return np.asarray(
-        (1 + 2 * t) * one_t**2 * v[seg]
-        + t * one_t**2 * dx * m[seg]
-        + t**2 * (3 - 2 * t) * v[seg + 1]
-        + t**2 * (t - 1) * dx * m[seg + 1],
-        dtype=np.float64,
-    )
+    """Evaluate the cubic Hermite interpolant through ``(x, v)`` with slopes ``m``
+    (:class:`scipy.interpolate.CubicHermiteSpline`); constant beyond the end points.
+
+    A segment too narrow for the polynomial form (its coefficients divide by the squared segment
+    length and overflow, below about 1e-154) is a step at that scale: it is evaluated as the
+    straight line between its end values, which stays monotone and inside them.
+    """
+    y = np.clip(y, x[0], x[-1])
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        spline = CubicHermiteSpline(x, v, m)
+        out = np.asarray(spline(y), dtype=np.float64)
+    narrow = ~np.all(np.isfinite(spline.c), axis=0)
+    if narrow.any():
+        seg = np.clip(np.searchsorted(x, y, side="right") - 1, 0, x.size - 2)
+        inside = narrow[seg]
+        s = seg[inside]
+        t = np.clip((y[inside] - x[s]) / (x[s + 1] - x[s]), 0.0, 1.0)
+        out[inside] = v[s] + t * (v[s + 1] - v[s])
+    return out
 
 
 def relevance_from_control_points(y: np.ndarray, control_points: np.ndarray) -> np.ndarray:

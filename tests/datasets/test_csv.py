@@ -62,7 +62,7 @@ def test_feature_selection_and_registry(table, tmp_path):
     path = _write_csv(table, tmp_path / "houses.csv")
     data = load_dataset("csv", 2, tmp_path, {"path": "houses.csv", "target": "price", "features": ["rooms"]})
     assert DATASETS.get("csv") is load_csv
-    assert data.n_features == 1 and data.info["features"] == ["rooms"] and data.info["seed"] == 2
+    assert data.n_features == 1 and data.info["features"] == ["rooms"] and data.info["split_seed"] == 2
     assert load_csv(0, path=path, target="price", features="area").n_features == 1
 
 

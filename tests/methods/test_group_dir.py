@@ -65,7 +65,10 @@ def test_diagnostics_keys_and_shapes(
                             overrides={"group-dir": {"n_groups": 6}})
     diagnostics = result.diagnostics
     assert set(diagnostics) == {"group_accuracy", "group_confusion", "mean_group_distance", "oracle_mae",
-                                "n_groups"}
+                                "n_groups", "group_edges"}
+    edges = np.array(diagnostics["group_edges"])
+    assert edges.shape == (7,) and np.all(np.diff(edges) > 0)
+    assert edges[0] == pytest.approx(data.y_train.min()) and edges[-1] == pytest.approx(data.y_train.max())
     confusion = np.array(diagnostics["group_confusion"])
     assert confusion.shape == (6, 6) and confusion.sum() == len(data.y_test)
     assert np.isclose(np.trace(confusion) / confusion.sum(), diagnostics["group_accuracy"])

@@ -140,8 +140,10 @@ def test_only_global_rule_predicts_with_the_global_head(
     assert diagnostics[f"{chosen}_mae"] == pytest.approx(result.metrics["test"]["all"]["mae"], rel=1e-4)
     assert "balanced_mae" not in diagnostics
     assert set(diagnostics) >= {"rule_val_mae", "group_accuracy", "group_confusion", "oracle_mae",
-                                "mixture_mae", "n_groups"}
+                                "mixture_mae", "n_groups", "group_edges"}
     assert np.array(diagnostics["group_confusion"]).sum() == len(data.y_test)
+    assert len(diagnostics["group_edges"]) == diagnostics["n_groups"] + 1
+    assert diagnostics["group_edges"][0] == pytest.approx(data.y_train.min())
 
 
 def test_composes_with_lds_on_the_global_head(

@@ -176,3 +176,44 @@ def test_bad_relevance_callables_and_control_points_raise():
         relevance_from_control_points(y, np.ones(3))
     with pytest.raises(ConfigError, match="'tails' parameter"):
         boxplot_control_points(y, tails="middle")
+
+
+def naive_normalised_hermite(y, x, v, m):
+    """The evaluator dirkit used before scipy's CubicHermiteSpline: the cubic Hermite basis in
+    the normalised segment variable t, constant beyond the end points."""
+    out = []
+    for value in y:
+        i = min(max(int(np.searchsorted(x, value, side="right")) - 1, 0), len(x) - 2)
+        dx = x[i + 1] - x[i]
+        t = min(max((value - x[i]) / dx, 0.0), 1.0)
+        h00, h10 = (1 + 2 * t) * (1 - t) ** 2, t * (1 - t) ** 2
+        h01, h11 = t**2 * (3 - 2 * t), t**2 * (t - 1)
+        out.append(h00 * v[i] + h10 * dx * m[i] + h01 * v[i + 1] + h11 * dx * m[i + 1])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scipy_hermite_spline_matches_the_old_normalised_formula(seed):
+    from dirkit.resampling._hermite import _hermite, _monotone_slopes
+
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-50, 50, size=7))
+    v = rng.uniform(0, 1, size=7)
+    m = _monotone_slopes(x, v, rng.normal(scale=2.0, size=7))
+    y = np.r_[rng.uniform(-60, 60, size=500), x]
+    np.testing.assert_allclose(_hermite(y, x, v, m), naive_normalised_hermite(y, x, v, m),
+                               rtol=0, atol=1e-12)
+    pts = np.column_stack([x, v, rng.normal(size=7)])
+    expected = naive_normalised_hermite(y, x, v, _monotone_slopes(x, v, pts[:, 2]))
+    np.testing.assert_allclose(relevance_from_control_points(y, pts), np.clip(expected, 0, 1),
+                               rtol=0, atol=1e-12)
+
+
+def test_a_segment_too_narrow_for_the_polynomial_form_stays_finite_and_monotone():
+    pts = np.array([[0.0, 0.0, 0.0], [1e-320, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    y = np.array([-1.0, 0.0, 5e-321, 1e-320, 0.5, 1.0, 2.0])
+    phi = relevance_from_control_points(y, pts)
+    assert np.all(np.isfinite(phi))
+    assert phi.tolist()[:2] == [0.0, 0.0] and phi[3] == 1.0 and phi[-1] == 0.0
+    assert 0.0 <= phi[2] <= 1.0
+    assert phi[4] == pytest.approx(0.5)
