@@ -24,7 +24,8 @@ def main() -> int:
         try:
             from dirkit.cli import main as run
 
-            return run()
+            if not interrupted():  # an import may have swallowed the KeyboardInterrupt
+                return run()
         except KeyboardInterrupt:
             pass
         except Exception:  # an ImportError made of a Ctrl-C inside a C extension's import

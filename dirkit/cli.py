@@ -443,7 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with watch_interrupts(), _dirkit_warnings_as_lines(args.command):
             try:
-                return int(args.handler(args, ["dirkit", *argv]))
+                status = int(args.handler(args, ["dirkit", *argv]))
+                if interrupted():  # a Ctrl-C that a library's import swallowed (caught as ImportError)
+                    raise KeyboardInterrupt
+                return status
             except Exception as error:  # e.g. an ImportError made of a Ctrl-C inside NumPy's import
                 if interrupted() and not isinstance(error, DirkitError):
                     raise KeyboardInterrupt from None
