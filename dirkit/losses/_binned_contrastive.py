@@ -1,0 +1,176 @@
+"""The ordinal contrastive objective for labels with few distinct values, without a sort over n.
+
+When the labels (or groups) take only ``G`` distinct values ``u_1..u_G``, the denominator of
+(anchor ``i``, sample ``j``) in
+
+    log( s_ij / sum_{k != i, d_ik >= d_ij} s_ik ),   s_ij = exp(logit_ij),
+
+depends on ``j`` only through its label: it is a sum over whole label buckets. So each anchor's
+row is first reduced to per-bucket log-sum-exps (a segment reduction over the ``n`` columns,
+shifted by each bucket's own maximum, so no bucket underflows), then a suffix log-sum-exp over
+the ``G`` buckets ordered by their distance to the anchor gives every denominator: O(n^2 + nG
+log G) time, no sort over ``n``. The per-anchor loss only needs each bucket's size:
+
+    loss_i = ( sum_c count_ic * log_denominator_ic - sum_{j != i} logit_ij ) / (n - 1).
+
+The gradient is computed in closed form in backward (one pass over the (m, n) matrix):
+``d loss_i / d logit_ik = (exp(logit_ik + Q_i,c(k)) - 1) / (n - 1)`` for ``k != i``, with
+``Q_ic' = log sum_{c: d_ic <= d_ic'} count_ic / denominator_ic``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+__all__ = ["binned_ordinal_contrastive_per_anchor", "bucket_cumulative_terms"]
+
+
+def _tie_bounds(sorted_distances: Tensor) -> tuple[Tensor, Tensor]:
+    """First and last position of each position's tie group in rows sorted by distance."""
+    n_rows, width = sorted_distances.shape
+    positions = torch.arange(width, device=sorted_distances.device).expand(n_rows, width)
+    changes = sorted_distances[:, 1:] != sorted_distances[:, :-1]
+    ends = torch.ones_like(sorted_distances, dtype=torch.bool)
+    ends[:, :-1] = changes
+    starts = torch.ones_like(ends)
+    starts[:, 1:] = changes
+    tie_end = torch.cummin(torch.where(ends, positions, width - 1).flip(1), dim=1).values.flip(1)
+    tie_start = torch.cummax(torch.where(starts, positions, 0), dim=1).values
+    return tie_start, tie_end
+
+
+def bucket_cumulative_terms(
+    bucket_lse: Tensor, log_counts: Tensor, distances: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Per-bucket log denominators and the log weights of the gradient, over (m, G) tables.
+
+    Parameters
+    ----------
+    bucket_lse : Tensor of shape (m, G)
+        Log-sum-exp of each anchor's logits in each bucket (``-inf`` for an empty bucket).
+    log_counts : Tensor of shape (m, G)
+        Log of the number of samples (the anchor excluded) in each bucket.
+    distances : Tensor of shape (m, G)
+        Distance of each bucket's label to the anchor's; ties are treated exactly.
+
+    Returns
+    -------
+    log_denominator : Tensor of shape (m, G)
+        ``LSE_{c': d_c' >= d_c} bucket_lse_c'``.
+    log_weight : Tensor of shape (m, G)
+        ``Q_c = LSE_{c': d_c' <= d_c} (log_counts_c' - log_denominator_c')``.
+
+    Examples
+    --------
+    >>> lse = torch.log(torch.tensor([[1.0, 2.0, 3.0]]))
+    >>> den, _ = bucket_cumulative_terms(lse, torch.zeros(1, 3), torch.tensor([[0.0, 1.0, 1.0]]))
+    >>> den.exp()
+    tensor([[6., 5., 5.]])
+    """
+    order = torch.argsort(distances, dim=1, descending=True)
+    tie_start, tie_end = _tie_bounds(distances.gather(1, order))
+    running = torch.logcumsumexp(bucket_lse.gather(1, order), dim=1)
+    sorted_denominator = running.gather(1, tie_end)
+    terms = log_counts.gather(1, order) - sorted_denominator
+    reverse_running = torch.logcumsumexp(terms.flip(1), dim=1).flip(1)
+    sorted_weight = reverse_running.gather(1, tie_start)
+    log_denominator = torch.empty_like(sorted_denominator).scatter_(1, order, sorted_denominator)
+    log_weight = torch.empty_like(sorted_weight).scatter_(1, order, sorted_weight)
+    return log_denominator, log_weight
+
+
+class _BinnedOrdinalContrastive(torch.autograd.Function):
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        logits: Tensor,
+        columns_bucket: Tensor,
+        anchor_columns: Tensor,
+        distances: Tensor,
+        counts: Tensor,
+    ) -> Tensor:
+        n_anchors, n_samples = logits.shape
+        n_buckets = distances.shape[1]
+        rows = torch.arange(n_anchors, device=logits.device)
+        index = columns_bucket.expand(n_anchors, n_samples)
+        shifted = logits.detach().clone()
+        shifted[rows, anchor_columns] = float("-inf")  # the anchor is in no numerator or denominator
+        shift = shifted.new_full((n_anchors, n_buckets), float("-inf"))
+        shift.scatter_reduce_(1, index, shifted, reduce="amax")
+        shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))  # empty bucket
+        shifted.sub_(shift.index_select(1, columns_bucket)).exp_()
+        sums = shifted.new_zeros((n_anchors, n_buckets)).scatter_add_(1, index, shifted)
+        # The (m, G) tables are small: float64 keeps them exact to far below float32's precision.
+        shift64 = shift.double()
+        bucket_lse = sums.double().log() + shift64  # -inf exactly for an empty bucket (sum 0)
+        log_denominator, log_weight = bucket_cumulative_terms(bucket_lse, counts.log(), distances)
+        anchor_logits = logits.gather(1, anchor_columns[:, None]).squeeze(1)
+        numerator_sum = logits.sum(dim=1, dtype=torch.float64) - anchor_logits.double()
+        denominator_sum = torch.where(counts > 0, counts * log_denominator, 0.0).sum(dim=1)
+        weight = (shift64 + log_weight).exp().to(logits.dtype)
+        ctx.save_for_backward(shifted, weight, columns_bucket, anchor_columns)
+        return ((denominator_sum - numerator_sum) / (n_samples - 1)).to(logits.dtype)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_per_anchor: Tensor) -> tuple[Tensor | None, ...]:
+        shifted, weight, columns_bucket, anchor_columns = ctx.saved_tensors
+        scale = (grad_per_anchor / (shifted.shape[1] - 1))[:, None]
+        grad = (weight * scale).index_select(1, columns_bucket)
+        grad.mul_(shifted).sub_(scale)
+        grad[torch.arange(grad.shape[0], device=grad.device), anchor_columns] = 0.0
+        return grad, None, None, None, None
+
+
+def binned_ordinal_contrastive_per_anchor(
+    logits: Tensor,
+    anchor_values: Tensor,
+    values: Tensor,
+    anchor_columns: Tensor,
+    *,
+    levels: Tensor | None = None,
+    columns_bucket: Tensor | None = None,
+) -> Tensor:
+    """Per-anchor ordinal contrastive loss from per-label buckets (same value as the sort path).
+
+    Parameters
+    ----------
+    logits : Tensor of shape (m, n)
+        ``sim(z_i, z_j) / temperature`` of each of ``m`` anchors against all ``n`` samples.
+    anchor_values : Tensor of shape (m,)
+        Label (or group) of each anchor.
+    values : Tensor of shape (n,)
+        Label of each sample; the anchors' labels are ``values[anchor_columns]``.
+    anchor_columns : Tensor of shape (m,)
+        Column of each anchor itself, excluded from numerators and denominators.
+    levels, columns_bucket : Tensor, optional
+        ``torch.unique(values, return_inverse=True)``, when the caller already has them.
+
+    Returns
+    -------
+    Tensor of shape (m,)
+        The loss of each anchor, ``-1/(n-1) sum_{j != i} log(s_ij / denominator_ij)``.
+
+    Examples
+    --------
+    >>> logits = torch.zeros(3, 3)
+    >>> values = torch.tensor([0.0, 1.0, 2.0])
+    >>> binned_ordinal_contrastive_per_anchor(logits, values, values, torch.arange(3))
+    tensor([0.3466, 0.6931, 0.3466])
+    """
+    if levels is None or columns_bucket is None:
+        levels, columns_bucket = torch.unique(values, return_inverse=True)
+    # Distances as the sort path computes them: |y_i - y_k| in the labels' dtype, then cast.
+    distances = (anchor_values[:, None] - levels[None, :]).abs().to(logits.dtype).double()
+    sizes = torch.bincount(columns_bucket, minlength=levels.shape[0]).double()
+    counts = sizes.expand(anchor_values.shape[0], -1).clone()
+    anchor_buckets = columns_bucket[anchor_columns]
+    counts[torch.arange(counts.shape[0], device=counts.device), anchor_buckets] -= 1.0
+    per_anchor: Tensor = _BinnedOrdinalContrastive.apply(
+        logits, columns_bucket, anchor_columns, distances, counts
+    )
+    return per_anchor
