@@ -28,6 +28,9 @@ from torch.autograd.function import once_differentiable
 
 __all__ = ["binned_ordinal_contrastive_per_anchor", "bucket_cumulative_terms"]
 
+#: Up to this many buckets the suffix sums use an (m, G, G) mask; above, a sort of each row.
+MASK_MAX_BUCKETS = 32
+
 
 def _tie_bounds(sorted_distances: Tensor) -> tuple[Tensor, Tensor]:
     """First and last position of each position's tie group in rows sorted by distance."""
@@ -41,6 +44,16 @@ def _tie_bounds(sorted_distances: Tensor) -> tuple[Tensor, Tensor]:
     tie_end = torch.cummin(torch.where(ends, positions, width - 1).flip(1), dim=1).values.flip(1)
     tie_start = torch.cummax(torch.where(starts, positions, 0), dim=1).values
     return tie_start, tie_end
+
+
+def _cumulative_by_mask(bucket_lse: Tensor, log_counts: Tensor, distances: Tensor) -> tuple[Tensor, Tensor]:
+    """:func:`bucket_cumulative_terms` through an (m, G, G) mask: fewer operations for small G."""
+    farther = distances[:, None, :] >= distances[:, :, None]  # [i, c, c']: d_ic' >= d_ic
+    minus_inf = bucket_lse.new_tensor(float("-inf"))
+    log_denominator = torch.logsumexp(torch.where(farther, bucket_lse[:, None, :], minus_inf), dim=2)
+    terms = log_counts - log_denominator
+    log_weight = torch.logsumexp(torch.where(farther, terms[:, :, None], minus_inf), dim=1)
+    return log_denominator, log_weight
 
 
 def bucket_cumulative_terms(
@@ -71,6 +84,8 @@ def bucket_cumulative_terms(
     >>> den.exp()
     tensor([[6., 5., 5.]])
     """
+    if distances.shape[1] <= MASK_MAX_BUCKETS:
+        return _cumulative_by_mask(bucket_lse, log_counts, distances)
     order = torch.argsort(distances, dim=1, descending=True)
     tie_start, tie_end = _tie_bounds(distances.gather(1, order))
     running = torch.logcumsumexp(bucket_lse.gather(1, order), dim=1)
@@ -109,7 +124,7 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
         bucket_lse = sums.double().log() + shift64  # -inf exactly for an empty bucket (sum 0)
         log_denominator, log_weight = bucket_cumulative_terms(bucket_lse, counts.log(), distances)
         anchor_logits = logits.gather(1, anchor_columns[:, None]).squeeze(1)
-        numerator_sum = logits.sum(dim=1, dtype=torch.float64) - anchor_logits.double()
+        numerator_sum = logits.sum(dim=1).double() - anchor_logits.double()
         denominator_sum = torch.where(counts > 0, counts * log_denominator, 0.0).sum(dim=1)
         weight = (shift64 + log_weight).exp().to(logits.dtype)
         ctx.save_for_backward(shifted, weight, columns_bucket, anchor_columns)

@@ -96,7 +96,7 @@ def group_contrastive_loss(
     all_features, all_groups, anchor_columns = gather_batch(features, group_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "group_contrastive_loss", "each anchor needs another sample")
     anchors = F.normalize(features, dim=1)
-    logits = anchors @ F.normalize(all_features, dim=1).T / temperature
+    logits = (anchors @ F.normalize(all_features, dim=1).T).div_(temperature)  # mm keeps no output
     per_anchor = ordinal_contrastive(logits, group_values, all_groups, anchor_columns)
     return reduce_weighted(per_anchor, vector_weight, reduction)
 

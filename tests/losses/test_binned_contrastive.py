@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from dirkit.losses import group_contrastive_loss, rank_n_contrast_loss
 from dirkit.losses._binned_contrastive import (
+    MASK_MAX_BUCKETS,
     binned_ordinal_contrastive_per_anchor,
     bucket_cumulative_terms,
 )
@@ -51,10 +52,10 @@ def test_group_contrastive_loss_equals_the_sort_implementation(dtype, n, n_group
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("n_levels", [2, 3, 7])
+@pytest.mark.parametrize("n_levels", [2, 3, 7, 45])  # 45 levels: the sort over buckets
 def test_per_anchor_values_and_logit_gradients_equal_the_sort_path(dtype, n_levels):
     generator = torch.Generator().manual_seed(n_levels)
-    n = 60
+    n = 120
     logits = (3.0 * torch.randn(n, n, dtype=dtype, generator=generator)).requires_grad_(True)
     values = torch.randint(0, n_levels, (n,), generator=generator).to(dtype) * 0.5  # exact ties
     columns = torch.arange(n)
@@ -101,11 +102,14 @@ def test_small_temperature_matches_the_sort_path_in_float32():
     torch.testing.assert_close(grad, expected_grad, rtol=1e-5, atol=1e-5 * expected_grad.abs().max())
 
 
-def test_bucket_cumulative_terms_follow_their_definition():
+@pytest.mark.parametrize("n_buckets", [6, 40])  # the (m, G, G) mask path and the sort path
+def test_bucket_cumulative_terms_follow_their_definition(n_buckets):
+    assert (n_buckets <= MASK_MAX_BUCKETS) == (n_buckets == 6)
     generator = torch.Generator().manual_seed(6)
-    lse = torch.randn(5, 6, dtype=torch.float64, generator=generator)
-    log_counts = torch.randn(5, 6, dtype=torch.float64, generator=generator)
-    distances = torch.randint(0, 3, (5, 6), generator=generator).double()
+    lse = torch.randn(5, n_buckets, dtype=torch.float64, generator=generator)
+    lse[0, 1] = -torch.inf  # an empty bucket
+    log_counts = torch.randn(5, n_buckets, dtype=torch.float64, generator=generator)
+    distances = torch.randint(0, 3, (5, n_buckets), generator=generator).double()
     denominator, weight = bucket_cumulative_terms(lse, log_counts, distances)
     farther = distances[:, None, :] >= distances[:, :, None]  # [i, c, c']: d_c' >= d_c
     expected_denominator = torch.logsumexp(lse[:, None, :].masked_fill(~farther, -torch.inf), dim=2)
