@@ -102,17 +102,20 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
     @staticmethod
     def forward(  # type: ignore[override]
         ctx: Any,
-        logits: Tensor,
+        scores: Tensor,
+        temperature: float,
         columns_bucket: Tensor,
         anchor_columns: Tensor,
         distances: Tensor,
         counts: Tensor,
     ) -> Tensor:
-        n_anchors, n_samples = logits.shape
+        n_anchors, n_samples = scores.shape
         n_buckets = distances.shape[1]
-        rows = torch.arange(n_anchors, device=logits.device)
+        rows = torch.arange(n_anchors, device=scores.device)
         index = columns_bucket.expand(n_anchors, n_samples)
-        shifted = logits.detach().clone()
+        shifted = torch.div(scores.detach(), temperature)  # the logits, in a buffer of our own
+        anchor_logits = shifted[rows, anchor_columns]
+        numerator_sum = shifted.sum(dim=1).double() - anchor_logits.double()
         shifted[rows, anchor_columns] = float("-inf")  # the anchor is in no numerator or denominator
         shift = shifted.new_full((n_anchors, n_buckets), float("-inf"))
         shift.scatter_reduce_(1, index, shifted, reduce="amax")
@@ -123,22 +126,21 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
         shift64 = shift.double()
         bucket_lse = sums.double().log() + shift64  # -inf exactly for an empty bucket (sum 0)
         log_denominator, log_weight = bucket_cumulative_terms(bucket_lse, counts.log(), distances)
-        anchor_logits = logits.gather(1, anchor_columns[:, None]).squeeze(1)
-        numerator_sum = logits.sum(dim=1).double() - anchor_logits.double()
         denominator_sum = torch.where(counts > 0, counts * log_denominator, 0.0).sum(dim=1)
-        weight = (shift64 + log_weight).exp().to(logits.dtype)
+        weight = (shift64 + log_weight).exp().to(scores.dtype)
         ctx.save_for_backward(shifted, weight, columns_bucket, anchor_columns)
-        return ((denominator_sum - numerator_sum) / (n_samples - 1)).to(logits.dtype)
+        ctx.temperature = temperature
+        return ((denominator_sum - numerator_sum) / (n_samples - 1)).to(scores.dtype)
 
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, grad_per_anchor: Tensor) -> tuple[Tensor | None, ...]:
         shifted, weight, columns_bucket, anchor_columns = ctx.saved_tensors
-        scale = (grad_per_anchor / (shifted.shape[1] - 1))[:, None]
+        scale = (grad_per_anchor / ((shifted.shape[1] - 1) * ctx.temperature))[:, None]
         grad = (weight * scale).index_select(1, columns_bucket)
         grad.mul_(shifted).sub_(scale)
         grad[torch.arange(grad.shape[0], device=grad.device), anchor_columns] = 0.0
-        return grad, None, None, None, None
+        return grad, None, None, None, None, None
 
 
 def binned_ordinal_contrastive_per_anchor(
@@ -147,6 +149,7 @@ def binned_ordinal_contrastive_per_anchor(
     values: Tensor,
     anchor_columns: Tensor,
     *,
+    temperature: float = 1.0,
     levels: Tensor | None = None,
     columns_bucket: Tensor | None = None,
 ) -> Tensor:
@@ -155,13 +158,16 @@ def binned_ordinal_contrastive_per_anchor(
     Parameters
     ----------
     logits : Tensor of shape (m, n)
-        ``sim(z_i, z_j) / temperature`` of each of ``m`` anchors against all ``n`` samples.
+        ``sim(z_i, z_j)`` of each of ``m`` anchors against all ``n`` samples; divided by
+        ``temperature`` here (in the same pass as a copy the computation needs anyway).
     anchor_values : Tensor of shape (m,)
         Label (or group) of each anchor.
     values : Tensor of shape (n,)
         Label of each sample; the anchors' labels are ``values[anchor_columns]``.
     anchor_columns : Tensor of shape (m,)
         Column of each anchor itself, excluded from numerators and denominators.
+    temperature : float
+        Divides ``logits`` (a negative value flips the sign: RnC's logits are ``-distance / t``).
     levels, columns_bucket : Tensor, optional
         ``torch.unique(values, return_inverse=True)``, when the caller already has them.
 
@@ -186,6 +192,6 @@ def binned_ordinal_contrastive_per_anchor(
     anchor_buckets = columns_bucket[anchor_columns]
     counts[torch.arange(counts.shape[0], device=counts.device), anchor_buckets] -= 1.0
     per_anchor: Tensor = _BinnedOrdinalContrastive.apply(
-        logits, columns_bucket, anchor_columns, distances, counts
+        logits, temperature, columns_bucket, anchor_columns, distances, counts
     )
     return per_anchor

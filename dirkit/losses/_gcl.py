@@ -18,6 +18,7 @@ from dirkit._validation import (
 from dirkit.losses._base import LossModule
 from dirkit.losses._docs import fill_doc
 from dirkit.losses._gather import gather_batch
+from dirkit.losses._gram import self_gram
 from dirkit.losses._ordinal_contrastive import ordinal_contrastive
 from dirkit.losses._reduction import (
     REDUCTIONS,
@@ -95,9 +96,14 @@ def group_contrastive_loss(
     vector_weight = check_weight(weight, features.shape[0], features)
     all_features, all_groups, anchor_columns = gather_batch(features, group_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "group_contrastive_loss", "each anchor needs another sample")
-    anchors = F.normalize(features, dim=1)
-    logits = (anchors @ F.normalize(all_features, dim=1).T).div_(temperature)  # mm keeps no output
-    per_anchor = ordinal_contrastive(logits, group_values, all_groups, anchor_columns)
+    samples = F.normalize(all_features, dim=1)
+    if all_features is features:  # one process: the anchors are the samples
+        cosines = self_gram(samples)
+    else:
+        cosines = F.normalize(features, dim=1) @ samples.T
+    per_anchor = ordinal_contrastive(
+        cosines, group_values, all_groups, anchor_columns, temperature=temperature
+    )
     return reduce_weighted(per_anchor, vector_weight, reduction)
 
 

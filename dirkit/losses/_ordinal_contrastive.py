@@ -70,7 +70,12 @@ def ordinal_contrastive_per_anchor(logits: Tensor, distances: Tensor, anchor_col
 
 
 def ordinal_contrastive(
-    logits: Tensor, anchor_values: Tensor, values: Tensor, anchor_columns: Tensor
+    similarities: Tensor,
+    anchor_values: Tensor,
+    values: Tensor,
+    anchor_columns: Tensor,
+    *,
+    temperature: float = 1.0,
 ) -> Tensor:
     """Per-anchor ordinal contrastive loss, by label buckets or by sorting each row.
 
@@ -81,12 +86,15 @@ def ordinal_contrastive(
 
     Parameters
     ----------
-    logits : Tensor of shape (m, n)
+    similarities : Tensor of shape (m, n)
+        The logits are ``similarities / temperature``.
     anchor_values : Tensor of shape (m,)
         Label of each anchor (``values[anchor_columns]``).
     values : Tensor of shape (n,)
         Label of each sample.
     anchor_columns : Tensor of shape (m,)
+    temperature : float
+        May be negative (RnC divides distances by ``-t``).
 
     Returns
     -------
@@ -101,7 +109,8 @@ def ordinal_contrastive(
     levels, columns_bucket = torch.unique(values, return_inverse=True)
     if levels.shape[0] <= BINNED_FRACTION * values.shape[0]:
         return binned_ordinal_contrastive_per_anchor(
-            logits, anchor_values, values, anchor_columns, levels=levels, columns_bucket=columns_bucket
+            similarities, anchor_values, values, anchor_columns,
+            temperature=temperature, levels=levels, columns_bucket=columns_bucket,
         )
     distances = (anchor_values[:, None] - values[None, :]).abs()
-    return ordinal_contrastive_per_anchor(logits, distances, anchor_columns)
+    return ordinal_contrastive_per_anchor(similarities / temperature, distances, anchor_columns)
