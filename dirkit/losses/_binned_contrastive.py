@@ -26,24 +26,12 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from dirkit.losses._sorted_contrastive import tie_bounds
+
 __all__ = ["binned_ordinal_contrastive_per_anchor", "bucket_cumulative_terms"]
 
 #: Up to this many buckets the suffix sums use an (m, G, G) mask; above, a sort of each row.
 MASK_MAX_BUCKETS = 32
-
-
-def _tie_bounds(sorted_distances: Tensor) -> tuple[Tensor, Tensor]:
-    """First and last position of each position's tie group in rows sorted by distance."""
-    n_rows, width = sorted_distances.shape
-    positions = torch.arange(width, device=sorted_distances.device).expand(n_rows, width)
-    changes = sorted_distances[:, 1:] != sorted_distances[:, :-1]
-    ends = torch.ones_like(sorted_distances, dtype=torch.bool)
-    ends[:, :-1] = changes
-    starts = torch.ones_like(ends)
-    starts[:, 1:] = changes
-    tie_end = torch.cummin(torch.where(ends, positions, width - 1).flip(1), dim=1).values.flip(1)
-    tie_start = torch.cummax(torch.where(starts, positions, 0), dim=1).values
-    return tie_start, tie_end
 
 
 def _cumulative_by_mask(bucket_lse: Tensor, log_counts: Tensor, distances: Tensor) -> tuple[Tensor, Tensor]:
@@ -87,7 +75,7 @@ def bucket_cumulative_terms(
     if distances.shape[1] <= MASK_MAX_BUCKETS:
         return _cumulative_by_mask(bucket_lse, log_counts, distances)
     order = torch.argsort(distances, dim=1, descending=True)
-    tie_start, tie_end = _tie_bounds(distances.gather(1, order))
+    tie_start, tie_end = tie_bounds(distances.gather(1, order))
     running = torch.logcumsumexp(bucket_lse.gather(1, order), dim=1)
     sorted_denominator = running.gather(1, tie_end)
     terms = log_counts.gather(1, order) - sorted_denominator

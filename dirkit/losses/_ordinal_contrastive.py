@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from dirkit.losses._binned_contrastive import binned_ordinal_contrastive_per_anchor
+from dirkit.losses._sorted_contrastive import sorted_ordinal_contrastive_per_anchor
 
 __all__ = ["ordinal_contrastive", "ordinal_contrastive_per_anchor"]
 
@@ -82,7 +83,9 @@ def ordinal_contrastive(
     Labels with few distinct values (at most :data:`BINNED_FRACTION` of the batch: groups,
     binned or integer labels) take :func:`binned_ordinal_contrastive_per_anchor`, O(n^2 + nG
     log G) with no sort over ``n``; continuous labels take :func:`ordinal_contrastive_per_anchor`
-    on the distances ``|y_i - y_k|``. Both give the same value and gradient.
+    on the distances ``|y_i - y_k|`` (:func:`sorted_ordinal_contrastive_per_anchor`, with a
+    closed-form backward). All give the value and gradient of :func:`ordinal_contrastive_per_anchor`,
+    the autograd formulation kept as the reference.
 
     Parameters
     ----------
@@ -113,4 +116,6 @@ def ordinal_contrastive(
             temperature=temperature, levels=levels, columns_bucket=columns_bucket,
         )
     distances = (anchor_values[:, None] - values[None, :]).abs()
-    return ordinal_contrastive_per_anchor(similarities / temperature, distances, anchor_columns)
+    return sorted_ordinal_contrastive_per_anchor(
+        similarities, distances, anchor_columns, temperature=temperature
+    )

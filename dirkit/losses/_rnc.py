@@ -104,8 +104,10 @@ def rank_n_contrast_loss(
     vector_weight = check_weight(weight, features.shape[0], features)
     all_features, all_labels, anchor_columns = gather_batch(features, label_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "rank_n_contrast_loss", "each anchor needs another sample")
-    logits = -_euclidean_distances(features, all_features) / temperature
-    per_anchor = ordinal_contrastive(logits, label_values, all_labels, anchor_columns)
+    distances = _euclidean_distances(features, all_features)  # logits: distances / -temperature
+    per_anchor = ordinal_contrastive(
+        distances, label_values, all_labels, anchor_columns, temperature=-temperature
+    )
     return reduce_weighted(per_anchor, vector_weight, reduction)
 
 

@@ -142,3 +142,12 @@ def test_rank_n_contrast_with_binned_labels_equals_the_sort_path():
     expected_value, expected_grad = _value_and_grad(sorted_rnc, features, labels)
     _assert_close(value, expected_value, torch.float64)
     _assert_close(grad, expected_grad, torch.float64)
+
+
+def test_backward_twice_with_a_retained_graph_gives_the_same_gradient():
+    generator = torch.Generator().manual_seed(9)
+    features = torch.randn(20, 4, generator=generator, requires_grad=True)
+    value = group_contrastive_loss(features, torch.arange(20) % 3)
+    (first,) = torch.autograd.grad(value, features, retain_graph=True)
+    (second,) = torch.autograd.grad(value, features)
+    torch.testing.assert_close(first, second, rtol=0.0, atol=0.0)
