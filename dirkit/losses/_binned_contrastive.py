@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from dirkit.losses._sorted_contrastive import tie_bounds
+from dirkit.losses._row_sort import tie_bounds
 
 __all__ = ["binned_ordinal_contrastive_per_anchor", "bucket_cumulative_terms"]
 

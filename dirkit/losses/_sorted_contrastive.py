@@ -23,28 +23,9 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-__all__ = ["sorted_ordinal_contrastive_per_anchor", "tie_bounds"]
+from dirkit.losses._row_sort import float_keys, sort_keys, tie_bounds
 
-
-def tie_bounds(sorted_distances: Tensor) -> tuple[Tensor, Tensor]:
-    """First and last position of each position's tie group in rows sorted by distance.
-
-    Examples
-    --------
-    >>> start, end = tie_bounds(torch.tensor([[3.0, 2.0, 2.0, 1.0]]))
-    >>> start.tolist(), end.tolist()
-    ([[0, 1, 1, 3]], [[0, 2, 2, 3]])
-    """
-    n_rows, width = sorted_distances.shape
-    positions = torch.arange(width, device=sorted_distances.device).expand(n_rows, width)
-    changes = sorted_distances[:, 1:] != sorted_distances[:, :-1]
-    ends = torch.ones_like(sorted_distances, dtype=torch.bool)
-    ends[:, :-1] = changes
-    starts = torch.ones_like(ends)
-    starts[:, 1:] = changes
-    tie_end = torch.cummin(torch.where(ends, positions, width - 1).flip(1), dim=1).values.flip(1)
-    tie_start = torch.cummax(torch.where(starts, positions, 0), dim=1).values
-    return tie_start, tie_end
+__all__ = ["sorted_ordinal_contrastive_per_anchor"]
 
 
 #: On the CPU, rows whose logits span at most this are summed as ``exp`` in float32 (which
@@ -53,23 +34,15 @@ _LINEAR_RANGE = 80.0
 
 
 def _row_order(distances: Tensor, anchor_columns: Tensor) -> Tensor:
-    """``argsort`` of each row of non-negative ``distances``, ascending, with the anchor first.
-
-    On the CPU, float32 rows are sorted by NumPy as int64 keys: the distance's bits (whose order
-    is the order of non-negative floats) above the column index, so the sorted keys carry the
-    permutation; several times faster than :func:`torch.argsort`. Ties come in column order.
-    """
-    n_anchors, n_columns = distances.shape
-    rows = torch.arange(n_anchors, device=distances.device)
+    """Stable ``argsort`` of each row of ``distances``, ascending, with the anchor first."""
+    rows = torch.arange(distances.shape[0], device=distances.device)
     if distances.device.type != "cpu" or distances.dtype != torch.float32:
         masked = distances.clone()
         masked[rows, anchor_columns] = float("-inf")
-        return torch.argsort(masked, dim=1)
-    keys = distances.contiguous().view(torch.int32).to(torch.int64).bitwise_left_shift_(32)
-    keys.bitwise_or_(torch.arange(n_columns, dtype=torch.int64))
+        return torch.argsort(masked, dim=1, stable=True)
+    keys = float_keys(distances)
     keys[rows, anchor_columns] = anchor_columns - (1 << 32)  # below every distance
-    keys.numpy().sort(axis=1)  # in place
-    return keys.bitwise_and_(0xFFFFFFFF)
+    return sort_keys(keys)
 
 
 def _log_cumsum_exp(values: Tensor, *, reverse: bool = False) -> Tensor:
