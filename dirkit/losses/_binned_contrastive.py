@@ -20,6 +20,7 @@ The gradient is computed in closed form in backward (one pass over the (m, n) ma
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -86,6 +87,17 @@ def bucket_cumulative_terms(
     return log_denominator, log_weight
 
 
+def _constant_shift(score_bound: float | None, temperature: float, dtype: torch.dtype) -> bool:
+    """Whether logits within ``[-bound/|t|, bound/|t|]`` can share one shift.
+
+    The range must stay below half the exponent range of ``dtype`` (43 in float32), so that
+    neither ``exp(logit - shift)`` underflows nor the gradient weights overflow.
+    """
+    if score_bound is None:
+        return False
+    return 2.0 * score_bound / abs(temperature) <= -math.log(torch.finfo(dtype).tiny) / 2.0
+
+
 class _BinnedOrdinalContrastive(torch.autograd.Function):
     @staticmethod
     def forward(  # type: ignore[override]
@@ -96,6 +108,7 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
         anchor_columns: Tensor,
         distances: Tensor,
         counts: Tensor,
+        score_bound: float | None,
     ) -> Tensor:
         n_anchors, n_samples = scores.shape
         n_buckets = distances.shape[1]
@@ -105,10 +118,17 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
         anchor_logits = shifted[rows, anchor_columns]
         numerator_sum = shifted.sum(dim=1).double() - anchor_logits.double()
         shifted[rows, anchor_columns] = float("-inf")  # the anchor is in no numerator or denominator
-        shift = shifted.new_full((n_anchors, n_buckets), float("-inf"))
-        shift.scatter_reduce_(1, index, shifted, reduce="amax")
-        shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))  # empty bucket
-        shifted.sub_(shift.index_select(1, columns_bucket)).exp_()
+        if _constant_shift(score_bound, temperature, scores.dtype):
+            # |logit| <= bound / |t|: one shift for all buckets, and no term underflows.
+            assert score_bound is not None
+            top = score_bound / abs(temperature)
+            shift = shifted.new_full((n_anchors, n_buckets), top)
+            shifted.sub_(top).exp_()
+        else:  # each bucket shifted by its own maximum: no bucket underflows
+            shift = shifted.new_full((n_anchors, n_buckets), float("-inf"))
+            shift.scatter_reduce_(1, index, shifted, reduce="amax")
+            shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))  # empty
+            shifted.sub_(shift.index_select(1, columns_bucket)).exp_()
         sums = shifted.new_zeros((n_anchors, n_buckets)).scatter_add_(1, index, shifted)
         # The (m, G) tables are small: float64 keeps them exact to far below float32's precision.
         shift64 = shift.double()
@@ -128,7 +148,7 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
         grad = (weight * scale).index_select(1, columns_bucket)
         grad.mul_(shifted).sub_(scale)
         grad[torch.arange(grad.shape[0], device=grad.device), anchor_columns] = 0.0
-        return grad, None, None, None, None, None
+        return grad, None, None, None, None, None, None
 
 
 def binned_ordinal_contrastive_per_anchor(
@@ -138,6 +158,7 @@ def binned_ordinal_contrastive_per_anchor(
     anchor_columns: Tensor,
     *,
     temperature: float = 1.0,
+    score_bound: float | None = None,
     levels: Tensor | None = None,
     columns_bucket: Tensor | None = None,
 ) -> Tensor:
@@ -156,6 +177,9 @@ def binned_ordinal_contrastive_per_anchor(
         Column of each anchor itself, excluded from numerators and denominators.
     temperature : float
         Divides ``logits`` (a negative value flips the sign: RnC's logits are ``-distance / t``).
+    score_bound : float, optional
+        A bound on ``|logits|`` before the division (1 for cosine similarities). When the logits'
+        range allows it, every bucket then shares one shift instead of its own maximum.
     levels, columns_bucket : Tensor, optional
         ``torch.unique(values, return_inverse=True)``, when the caller already has them.
 
@@ -180,6 +204,6 @@ def binned_ordinal_contrastive_per_anchor(
     anchor_buckets = columns_bucket[anchor_columns]
     counts[torch.arange(counts.shape[0], device=counts.device), anchor_buckets] -= 1.0
     per_anchor: Tensor = _BinnedOrdinalContrastive.apply(
-        logits, temperature, columns_bucket, anchor_columns, distances, counts
+        logits, temperature, columns_bucket, anchor_columns, distances, counts, score_bound
     )
     return per_anchor

@@ -102,7 +102,7 @@ def group_contrastive_loss(
     else:
         cosines = F.normalize(features, dim=1) @ samples.T
     per_anchor = ordinal_contrastive(
-        cosines, group_values, all_groups, anchor_columns, temperature=temperature
+        cosines, group_values, all_groups, anchor_columns, temperature=temperature, score_bound=1.0
     )
     return reduce_weighted(per_anchor, vector_weight, reduction)
 

@@ -77,6 +77,7 @@ def ordinal_contrastive(
     anchor_columns: Tensor,
     *,
     temperature: float = 1.0,
+    score_bound: float | None = None,
 ) -> Tensor:
     """Per-anchor ordinal contrastive loss, by label buckets or by sorting each row.
 
@@ -98,6 +99,8 @@ def ordinal_contrastive(
     anchor_columns : Tensor of shape (m,)
     temperature : float
         May be negative (RnC divides distances by ``-t``).
+    score_bound : float, optional
+        A bound on ``|similarities|`` (1 for cosines), which saves the bucket path a reduction.
 
     Returns
     -------
@@ -113,7 +116,8 @@ def ordinal_contrastive(
     if levels.shape[0] <= BINNED_FRACTION * values.shape[0]:
         return binned_ordinal_contrastive_per_anchor(
             similarities, anchor_values, values, anchor_columns,
-            temperature=temperature, levels=levels, columns_bucket=columns_bucket,
+            temperature=temperature, score_bound=score_bound, levels=levels,
+            columns_bucket=columns_bucket,
         )
     distances = (anchor_values[:, None] - values[None, :]).abs()
     return sorted_ordinal_contrastive_per_anchor(

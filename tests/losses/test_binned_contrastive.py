@@ -151,3 +151,21 @@ def test_backward_twice_with_a_retained_graph_gives_the_same_gradient():
     (first,) = torch.autograd.grad(value, features, retain_graph=True)
     (second,) = torch.autograd.grad(value, features)
     torch.testing.assert_close(first, second, rtol=0.0, atol=0.0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_one_shared_shift_for_bounded_scores_equals_per_bucket_shifts(dtype):
+    generator = torch.Generator().manual_seed(10)
+    n = 90
+    scores = torch.randn(n, n, dtype=dtype, generator=generator).tanh().requires_grad_(True)  # |s| < 1
+    values = torch.randint(0, 6, (n,), generator=generator).to(dtype)
+    columns = torch.arange(n)
+    results = []
+    for bound in (1.0, None):
+        per_anchor = binned_ordinal_contrastive_per_anchor(
+            scores, values, values, columns, temperature=0.07, score_bound=bound
+        )
+        results.append((per_anchor, torch.autograd.grad(per_anchor.sum(), scores)[0]))
+    (shared, shared_grad), (own, own_grad) = results
+    _assert_close(shared, own, dtype)
+    _assert_close(shared_grad, own_grad, dtype)
