@@ -87,6 +87,21 @@ def bucket_cumulative_terms(
     return log_denominator, log_weight
 
 
+def _shared_scale_terms(
+    sums: Tensor, counts: Tensor, distances: Tensor, shift: float
+) -> tuple[Tensor, Tensor]:
+    """Log denominators and gradient weights from bucket sums ``sum exp(logit - shift)``.
+
+    With one shift for all buckets the suffix sums over buckets are plain sums (a batched
+    product with the (m, G, G) mask ``d_c' >= d_c``): no log-sum-exp. The weights are
+    ``exp(shift + Q_c') = sum_{c: d_c <= d_c'} count_c / denominator_c`` on the same scale.
+    """
+    farther = (distances[:, None, :] >= distances[:, :, None]).to(sums.dtype)  # [i, c, c']
+    denominator = torch.bmm(farther, sums[:, :, None]).squeeze(2)  # > 0: it holds bucket c
+    weight = torch.bmm(farther.transpose(1, 2), (counts / denominator)[:, :, None]).squeeze(2)
+    return denominator.log_().add_(shift), weight
+
+
 def _constant_shift(score_bound: float | None, temperature: float, dtype: torch.dtype) -> bool:
     """Whether logits within ``[-bound/|t|, bound/|t|]`` can share one shift.
 
@@ -118,11 +133,9 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
         anchor_logits = shifted[rows, anchor_columns]
         numerator_sum = shifted.sum(dim=1).double() - anchor_logits.double()
         shifted[rows, anchor_columns] = float("-inf")  # the anchor is in no numerator or denominator
-        if _constant_shift(score_bound, temperature, scores.dtype):
-            # |logit| <= bound / |t|: one shift for all buckets, and no term underflows.
-            assert score_bound is not None
-            top = score_bound / abs(temperature)
-            shift = shifted.new_full((n_anchors, n_buckets), top)
+        shared_shift = _constant_shift(score_bound, temperature, scores.dtype)
+        top = 0.0 if score_bound is None else score_bound / abs(temperature)
+        if shared_shift:  # |logit| <= bound / |t|: one shift for all buckets; no term underflows
             shifted.sub_(top).exp_()
         else:  # each bucket shifted by its own maximum: no bucket underflows
             shift = shifted.new_full((n_anchors, n_buckets), float("-inf"))
@@ -131,11 +144,15 @@ class _BinnedOrdinalContrastive(torch.autograd.Function):
             shifted.sub_(shift.index_select(1, columns_bucket)).exp_()
         sums = shifted.new_zeros((n_anchors, n_buckets)).scatter_add_(1, index, shifted)
         # The (m, G) tables are small: float64 keeps them exact to far below float32's precision.
-        shift64 = shift.double()
-        bucket_lse = sums.double().log() + shift64  # -inf exactly for an empty bucket (sum 0)
-        log_denominator, log_weight = bucket_cumulative_terms(bucket_lse, counts.log(), distances)
+        if shared_shift:  # the bucket sums share one scale: suffix sums are plain sums
+            log_denominator, weight64 = _shared_scale_terms(sums.double(), counts, distances, top)
+        else:
+            shift64 = shift.double()
+            bucket_lse = sums.double().log() + shift64  # -inf exactly for an empty bucket (sum 0)
+            log_denominator, log_weight = bucket_cumulative_terms(bucket_lse, counts.log(), distances)
+            weight64 = (shift64 + log_weight).exp()
         denominator_sum = torch.where(counts > 0, counts * log_denominator, 0.0).sum(dim=1)
-        weight = (shift64 + log_weight).exp().to(scores.dtype)
+        weight = weight64.to(scores.dtype)
         ctx.save_for_backward(shifted, weight, columns_bucket, anchor_columns)
         ctx.temperature = temperature
         return ((denominator_sum - numerator_sum) / (n_samples - 1)).to(scores.dtype)
