@@ -115,7 +115,7 @@ def _constant_shift(score_bound: float | None, temperature: float, dtype: torch.
 
 class _BinnedOrdinalContrastive(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         scores: Tensor,
         temperature: float,

@@ -13,7 +13,7 @@ __all__ = ["self_gram"]
 
 class _SelfGram(torch.autograd.Function):
     @staticmethod
-    def forward(ctx: Any, features: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(ctx: Any, features: Tensor) -> Tensor:
         ctx.save_for_backward(features)
         return features @ features.T
 

@@ -68,7 +68,7 @@ def _log_cumsum_exp(values: Tensor, *, reverse: bool = False) -> Tensor:
 
 class _SortedOrdinalContrastive(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any, scores: Tensor, temperature: float, distances: Tensor, anchor_columns: Tensor
     ) -> Tensor:
         # Nearest first, the anchor before all: the denominator of position r runs from the first

@@ -115,7 +115,7 @@ class _PerBinProduct(torch.autograd.Function):
     """``out_i = A_{b_i} x_i`` with samples sorted by bin: one product per bin present (CPU)."""
 
     @staticmethod
-    def forward(ctx: Any, centred: Tensor, matrices: Tensor, bins: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(ctx: Any, centred: Tensor, matrices: Tensor, bins: Tensor) -> Tensor:
         order, present, sizes = bin_segments(bins)
         ctx.save_for_backward(matrices, order)
         ctx.segments = (present, sizes)
