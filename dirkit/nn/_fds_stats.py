@@ -20,6 +20,7 @@ __all__ = [
     "LocalRecord",
     "accumulate_moments",
     "accumulate_outer_products",
+    "add_counts",
     "all_reduce_sum",
     "bin_segments",
     "check_bin_ids",
@@ -96,6 +97,15 @@ def bin_segments(bins: Tensor) -> tuple[Tensor, list[int], list[int]]:
     return order, present.tolist(), sizes.tolist()
 
 
+def add_counts(count: Tensor, bins: Tensor) -> None:
+    """``count[b] += #{i: bins_i = b}`` in place (``bincount`` on the CPU; on other devices
+    ``index_add_``, since ``bincount`` there reads the largest id back to the host)."""
+    if bins.device.type == "cpu":
+        count.add_(torch.bincount(bins, minlength=count.shape[0]).to(count.dtype))
+    else:
+        count.index_add_(0, bins, torch.ones_like(bins, dtype=count.dtype))
+
+
 @torch.no_grad()
 def accumulate_moments(
     count: Tensor, total: Tensor, total_sq: Tensor | None, features: Tensor, bins: Tensor
@@ -108,7 +118,7 @@ def accumulate_moments(
     0-d tensor, no host sync) feeds :class:`LocalRecord`.
     """
     z = features.detach().to(total.dtype)
-    count.index_add_(0, bins, torch.ones_like(bins, dtype=count.dtype))
+    add_counts(count, bins)
     total.index_add_(0, bins, z)
     if total_sq is not None and total_sq.dim() == 2:
         squares = z * z
@@ -180,7 +190,7 @@ class LocalRecord:
         """Record a batch: its bin ids and the sum of its features' squared norms."""
         if self.count.device != bins.device:
             self.count, self.squared_norms = self.count.to(bins.device), self.squared_norms.to(bins.device)
-        self.count.index_add_(0, bins, torch.ones_like(bins, dtype=self.count.dtype))
+        add_counts(self.count, bins)
         self.squared_norms += squared_norms
 
 
