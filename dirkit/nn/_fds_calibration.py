@@ -135,11 +135,8 @@ def _per_bin(
     """``rows_i @ A_{b_i}^T`` (or ``@ A_{b_i}``) for samples grouped by bin, written in place."""
     ordered = rows.index_select(0, order)
     moved = torch.empty_like(ordered)
-    start = 0
-    for b, size in zip(present, sizes, strict=True):
-        matrix = matrices[b].T if transpose else matrices[b]
-        torch.mm(ordered[start : start + size], matrix, out=moved[start : start + size])
-        start += size
+    for part, out, b in zip(ordered.split(sizes), moved.split(sizes), present, strict=True):
+        torch.mm(part, matrices[b].T if transpose else matrices[b], out=out)
     return torch.empty_like(moved).index_copy_(0, order, moved)
 
 
