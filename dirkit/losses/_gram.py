@@ -21,7 +21,8 @@ class _SelfGram(torch.autograd.Function):
     @once_differentiable
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (features,) = ctx.saved_tensors
-        return (grad + grad.T) @ features
+        symmetric = grad + grad.T
+        return symmetric.to(features.dtype) @ features  # under autocast the product was lower-precision
 
 
 def self_gram(features: Tensor) -> Tensor:

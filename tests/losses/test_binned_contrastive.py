@@ -169,3 +169,16 @@ def test_one_shared_shift_for_bounded_scores_equals_per_bucket_shifts(dtype):
     (shared, shared_grad), (own, own_grad) = results
     _assert_close(shared, own, dtype)
     _assert_close(shared_grad, own_grad, dtype)
+
+
+@pytest.mark.parametrize("loss", [group_contrastive_loss, rank_n_contrast_loss])
+def test_bfloat16_autocast_gives_finite_gradients_close_to_float32(loss):
+    generator = torch.Generator().manual_seed(11)
+    features = torch.randn(64, 16, generator=generator, requires_grad=True)
+    labels = (torch.arange(64) % 4).float()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        low = loss(features, labels)
+    (low_grad,) = torch.autograd.grad(low, features)
+    value = loss(features, labels)
+    assert low_grad.dtype == torch.float32 and torch.isfinite(low_grad).all()
+    assert low.item() == pytest.approx(value.item(), rel=2e-2)
