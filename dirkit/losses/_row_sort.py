@@ -24,7 +24,7 @@ def float_keys(values: Tensor) -> Tensor:
 
     ``-0.0`` is first made ``+0.0`` (they compare equal); NaN is not supported.
     """
-    bits = (values + 0.0).view(torch.int32).to(torch.int64)  # x + 0.0: -0.0 becomes +0.0
+    bits = (values.detach() + 0.0).view(torch.int32).to(torch.int64)  # x + 0.0: -0.0 becomes +0.0
     bits.bitwise_xor_(bits.bitwise_right_shift(31).bitwise_and_(0x7FFFFFFF))  # negatives: reversed
     keys = bits.bitwise_left_shift_(32)
     return keys.bitwise_or_(torch.arange(values.shape[1], dtype=torch.int64))
