@@ -18,7 +18,8 @@ from dirkit._validation import (
 from dirkit.losses._base import LossModule
 from dirkit.losses._docs import fill_doc
 from dirkit.losses._gather import gather_batch
-from dirkit.losses._ordinal_contrastive import ordinal_contrastive_per_anchor
+from dirkit.losses._gram import self_gram
+from dirkit.losses._ordinal_contrastive import ordinal_contrastive
 from dirkit.losses._reduction import (
     REDUCTIONS,
     Reduction,
@@ -53,8 +54,10 @@ def group_contrastive_loss(
     ``L = -1/(n(n-1)) sum_i sum_{j != i} log(s_ij / sum_{k != i, d_ik >= d_ij} s_ik)`` with
     ``s_ij = exp(cos(z_i, z_j) / t)`` and group distance ``d_ik = |g_i - g_k|``: each sample is
     pulled towards samples of nearer groups more than towards samples of farther groups.
-    Computed in O(n^2 log n) (see :func:`ordinal_contrastive_per_anchor`), exactly equal to the
-    O(n^3) per-anchor-mask formulation of the reference code.
+    The distances take only ``G`` values, so each anchor's row is reduced to per-group
+    log-sum-exps and the denominators are suffix sums over the groups: O(n^2 + nG log G), no
+    sort over ``n`` (see :func:`ordinal_contrastive`), exactly equal to the O(n^3)
+    per-anchor-mask formulation of the reference code.
 
     Parameters
     ----------
@@ -93,10 +96,14 @@ def group_contrastive_loss(
     vector_weight = check_weight(weight, features.shape[0], features)
     all_features, all_groups, anchor_columns = gather_batch(features, group_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "group_contrastive_loss", "each anchor needs another sample")
-    anchors = F.normalize(features, dim=1)
-    logits = anchors @ F.normalize(all_features, dim=1).T / temperature
-    distances = (group_values[:, None] - all_groups[None, :]).abs()
-    per_anchor = ordinal_contrastive_per_anchor(logits, distances, anchor_columns)
+    samples = F.normalize(all_features, dim=1)
+    if all_features is features:  # one process: the anchors are the samples
+        cosines = self_gram(samples)
+    else:
+        cosines = F.normalize(features, dim=1) @ samples.T
+    per_anchor = ordinal_contrastive(
+        cosines, group_values, all_groups, anchor_columns, temperature=temperature, score_bound=1.0
+    )
     return reduce_weighted(per_anchor, vector_weight, reduction)
 
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["ordinal_contrastive_per_anchor"]
+from dirkit.losses._binned_contrastive import binned_ordinal_contrastive_per_anchor
+from dirkit.losses._sorted_contrastive import sorted_ordinal_contrastive_per_anchor
+
+__all__ = ["ordinal_contrastive", "ordinal_contrastive_per_anchor"]
+
+#: The bucket path is used when the labels take at most this fraction of ``n`` distinct values.
+BINNED_FRACTION = 0.5
 
 
 def ordinal_contrastive_per_anchor(logits: Tensor, distances: Tensor, anchor_columns: Tensor) -> Tensor:
@@ -62,3 +68,58 @@ def ordinal_contrastive_per_anchor(logits: Tensor, distances: Tensor, anchor_col
     log_denominator = running_log_sum.gather(1, tie_end)
     log_ratio = (sorted_logits - log_denominator)[:, :-1]  # the last column is the anchor
     return -log_ratio.mean(dim=1)
+
+
+def ordinal_contrastive(
+    similarities: Tensor,
+    anchor_values: Tensor,
+    values: Tensor,
+    anchor_columns: Tensor,
+    *,
+    temperature: float = 1.0,
+    score_bound: float | None = None,
+) -> Tensor:
+    """Per-anchor ordinal contrastive loss, by label buckets or by sorting each row.
+
+    Labels with few distinct values (at most :data:`BINNED_FRACTION` of the batch: groups,
+    binned or integer labels) take :func:`binned_ordinal_contrastive_per_anchor`, O(n^2 + nG
+    log G) with no sort over ``n``; continuous labels take :func:`ordinal_contrastive_per_anchor`
+    on the distances ``|y_i - y_k|`` (:func:`sorted_ordinal_contrastive_per_anchor`, with a
+    closed-form backward). All give the value and gradient of :func:`ordinal_contrastive_per_anchor`,
+    the autograd formulation kept as the reference.
+
+    Parameters
+    ----------
+    similarities : Tensor of shape (m, n)
+        The logits are ``similarities / temperature``.
+    anchor_values : Tensor of shape (m,)
+        Label of each anchor (``values[anchor_columns]``).
+    values : Tensor of shape (n,)
+        Label of each sample.
+    anchor_columns : Tensor of shape (m,)
+    temperature : float
+        May be negative (RnC divides distances by ``-t``).
+    score_bound : float, optional
+        A bound on ``|similarities|`` (1 for cosines), which saves the bucket path a reduction.
+
+    Returns
+    -------
+    Tensor of shape (m,)
+
+    Examples
+    --------
+    >>> values = torch.tensor([0.0, 1.0, 2.0])
+    >>> ordinal_contrastive(torch.zeros(3, 3), values, values, torch.arange(3))
+    tensor([0.3466, 0.6931, 0.3466])
+    """
+    levels, columns_bucket = torch.unique(values, return_inverse=True)
+    if levels.shape[0] <= BINNED_FRACTION * values.shape[0]:
+        return binned_ordinal_contrastive_per_anchor(
+            similarities, anchor_values, values, anchor_columns,
+            temperature=temperature, score_bound=score_bound, levels=levels,
+            columns_bucket=columns_bucket,
+        )
+    distances = (anchor_values[:, None] - values[None, :]).abs()
+    return sorted_ordinal_contrastive_per_anchor(
+        similarities, distances, anchor_columns, temperature=temperature
+    )

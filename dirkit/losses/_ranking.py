@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from dirkit.losses._row_sort import row_argsort, tie_bounds
+
 __all__ = ["blackbox_row_ranks", "row_ranks"]
 
 
@@ -33,14 +35,19 @@ def row_ranks(scores: Tensor, *, ties: str = "ordinal") -> Tensor:
     tensor([[0.8333, 0.3333, 0.8333]])
     """
     n_columns = scores.shape[1]
+    order = row_argsort(scores, descending=True)
     if ties == "average":
-        ascending = torch.sort(scores, dim=1).values
-        not_above = torch.searchsorted(ascending, scores.contiguous(), right=True)
-        below = torch.searchsorted(ascending, scores.contiguous(), right=False)
-        above = n_columns - not_above
-        ranks = above + (not_above - below + 1).to(scores.dtype) / 2.0
+        # In a row sorted by decreasing score, a tie group at positions start..end (0-based)
+        # shares the rank (start + end) / 2 + 1: the mean of its ordinal ranks.
+        sorted_scores = scores.gather(1, order)
+        if sorted_scores.is_cuda or not bool((sorted_scores[:, 1:] != sorted_scores[:, :-1]).all()):
+            start, end = tie_bounds(sorted_scores)
+            sorted_ranks = (start + end).to(scores.dtype) / 2.0 + 1.0
+        else:  # no ties
+            sorted_ranks = torch.arange(1, n_columns + 1, device=scores.device, dtype=scores.dtype)
+            sorted_ranks = sorted_ranks.expand_as(scores)
+        ranks = torch.empty_like(scores).scatter_(1, order, sorted_ranks)
     else:
-        order = torch.argsort(scores, dim=1, descending=True, stable=True)
         ranks = torch.empty_like(order)
         positions = torch.arange(1, n_columns + 1, device=scores.device).expand_as(order)
         ranks.scatter_(1, order, positions)

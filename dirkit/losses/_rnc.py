@@ -17,7 +17,7 @@ from dirkit._validation import (
 from dirkit.losses._base import LossModule
 from dirkit.losses._docs import fill_doc
 from dirkit.losses._gather import gather_batch
-from dirkit.losses._ordinal_contrastive import ordinal_contrastive_per_anchor
+from dirkit.losses._ordinal_contrastive import ordinal_contrastive
 from dirkit.losses._reduction import (
     REDUCTIONS,
     Reduction,
@@ -63,8 +63,10 @@ def rank_n_contrast_loss(
 
     ``L = -1/(n(n-1)) sum_i sum_{j != i} log(s_ij / sum_{k != i, d_ik >= d_ij} s_ik)`` with
     ``s_ij = exp(-||z_i - z_j||_2 / t)`` and label distance ``d_ik = |y_i - y_k|``. Computed in
-    O(n^2 log n) (see :func:`ordinal_contrastive_per_anchor`), exactly equal to the O(n^3)
-    formulation. For two augmented views, concatenate the views and repeat the labels.
+    O(n^2 log n) by sorting each anchor's row for continuous labels, and in O(n^2 + nG log G)
+    from per-label buckets when the batch has few distinct labels (binned or integer labels; see
+    :func:`ordinal_contrastive`), exactly equal to the O(n^3) formulation. For two augmented
+    views, concatenate the views and repeat the labels.
 
     Parameters
     ----------
@@ -102,9 +104,10 @@ def rank_n_contrast_loss(
     vector_weight = check_weight(weight, features.shape[0], features)
     all_features, all_labels, anchor_columns = gather_batch(features, label_values, enabled=gather)
     check_min_batch(all_features.shape[0], 2, "rank_n_contrast_loss", "each anchor needs another sample")
-    logits = -_euclidean_distances(features, all_features) / temperature
-    distances = (label_values[:, None] - all_labels[None, :]).abs()
-    per_anchor = ordinal_contrastive_per_anchor(logits, distances, anchor_columns)
+    distances = _euclidean_distances(features, all_features)  # logits: distances / -temperature
+    per_anchor = ordinal_contrastive(
+        distances, label_values, all_labels, anchor_columns, temperature=-temperature
+    )
     return reduce_weighted(per_anchor, vector_weight, reduction)
 
 

@@ -49,17 +49,21 @@ from dirkit.exceptions import ConfigError
 from dirkit.nn._fds_calibration import (
     ZERO_VARIANCE,
     ZERO_VARIANCE_TOTAL,
-    calibrate_diag,
+    calibrate_diag_table,
     calibrate_full,
     calibration_matrices,
+    diag_table,
 )
+from dirkit.nn._fds_pending import PendingOuterProducts
 from dirkit.nn._fds_stats import (
     BinnerLike,
     LocalRecord,
     accumulate_moments,
     check_bin_ids,
     ema_update,
+    invalid_bins,
     moments_from_sums,
+    raise_invalid_bins,
     smoothing_matrix,
     sync_sums,
 )
@@ -70,6 +74,7 @@ __all__ = ["FDS"]
 def _refresh_after_load(module: nn.Module, incompatible_keys: Any) -> None:
     """Load-state-dict post hook: rebuild the derived full-covariance calibration matrices."""
     if isinstance(module, FDS):
+        module._pending.clear()  # rows of the state before the load
         module._record = LocalRecord.of(module.count, module.sum_sq)
         module._refresh_calibration()
 
@@ -203,6 +208,8 @@ class FDS(nn.Module):
         self.collect_mode, self.binner, self.epoch = collect, binner, 0
         self.zero_variance = zero_variance
         self._record = LocalRecord.empty(n_bins)  # what this rank added; DDP cannot overwrite it
+        self._pending = PendingOuterProducts()  # "full": rows not yet in sum_sq
+        self._invalid: Tensor | None = None  # off the CPU: any out-of-range bin id seen (on device)
         window = kernel_window(kernel, ks, sigma, normalize="sum")
         full = covariance == "full"
         unit = torch.eye(feature_dim).repeat(n_bins, 1, 1) if full else torch.ones(n_bins, feature_dim)
@@ -214,9 +221,10 @@ class FDS(nn.Module):
             self.register_buffer(f"{prefix}_var", unit.clone())
         self.register_buffer("bin_updates", torch.zeros(n_bins, dtype=torch.long))
         self.register_buffer("smoother", smoothing_matrix(window, n_bins), persistent=False)
-        calibration = unit.clone() if full else torch.empty(0)  # derived: A_b for "full"
-        self.register_buffer("calibration", calibration, persistent=False)
+        # Derived once per update: A_b for "full", the (mean, scale, smoothed mean) table for "diag".
+        self.register_buffer("calibration", unit.clone() if full else torch.empty(0), persistent=False)
         self.register_load_state_dict_post_hook(_refresh_after_load)
+        self._refresh_calibration()
 
     def forward(self, features: Tensor, bins: Tensor | None = None, *, epoch: int | None = None) -> Tensor:
         """Accumulate (``collect="forward"``) and calibrate (from ``start_smooth``) in training.
@@ -241,15 +249,13 @@ class FDS(nn.Module):
             return features
         if bins is None:
             raise ConfigError("FDS needs the bin ids of the batch in training mode: fds(features, bins).")
-        ids = check_bin_ids(features, bins, self.n_bins, self.feature_dim, binner=self.binner)
+        ids = self._bin_ids(features, bins)
         if accumulate:
             self._accumulate(features, ids)
         if not smooth or ids.numel() == 0:
             return features
         if self.covariance == "diag":
-            stats = (self.running_mean, self.running_var, self.smoothed_mean, self.smoothed_var)
-            return calibrate_diag(features, ids, *stats, clip=self.clip, eps=self.eps,
-                                  zero_variance=self.zero_variance)
+            return calibrate_diag_table(features, ids, self.calibration)
         out = calibrate_full(features, ids, self.running_mean, self.smoothed_mean, self.calibration)
         if self.zero_variance == "floor":
             return out
@@ -259,12 +265,30 @@ class FDS(nn.Module):
     @torch.no_grad()
     def collect(self, features: Tensor, bins: Tensor) -> None:
         """Add a batch of features to the epoch's sums (the reference's extra pass, or by hand)."""
+        self._accumulate(features, self._bin_ids(features, bins))
+
+    def _bin_ids(self, features: Tensor, bins: Tensor) -> Tensor:
+        """Checked bin ids; off the CPU out-of-range ids are flagged on the device (no host sync),
+        clamped, and reported by :meth:`update`."""
         ids = check_bin_ids(features, bins, self.n_bins, self.feature_dim, binner=self.binner)
-        self._accumulate(features, ids)
+        if ids.device.type != "cpu":
+            flag = invalid_bins(ids, self.n_bins)
+            self._invalid = flag if self._invalid is None else self._invalid | flag
+            ids = ids.clamp(0, self.n_bins - 1)
+        return ids
 
     def _accumulate(self, features: Tensor, bins: Tensor) -> None:
-        accumulate_moments(self.count, self.sum, self.sum_sq, features, bins)
-        self._record.add(features, bins)
+        full = self.covariance == "full"
+        norms = accumulate_moments(self.count, self.sum, None if full else self.sum_sq, features, bins)
+        if full:
+            self._pending.add(features.detach().to(self.sum_sq.dtype), bins)
+            if self._pending.full():
+                self._pending.flush(self.sum_sq)
+        self._record.add(bins, norms)
+
+    def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
+        self._pending.flush(self.sum_sq)  # the saved sums hold every row seen
+        super()._save_to_state_dict(destination, prefix, keep_vars)
 
     @torch.no_grad()
     def update(self, epoch: int | None = None) -> None:
@@ -286,6 +310,14 @@ class FDS(nn.Module):
             (``DistributedDataParallel`` with buffer broadcasting on, its default).
         """
         epoch = self.epoch if epoch is None else epoch
+        invalid, self._invalid = self._invalid, None
+        if invalid is not None and bool(invalid):  # one host sync per epoch
+            self._pending.clear()
+            for buffer in (self.count, self.sum, self.sum_sq):
+                buffer.zero_()
+            self._record = LocalRecord.empty(self.n_bins)
+            raise_invalid_bins(torch.tensor([-1]), self.n_bins)
+        self._pending.flush(self.sum_sq)
         record, self._record = self._record, LocalRecord.empty(self.n_bins)
         sync_sums(self.count, self.sum, self.sum_sq, record=record)
         if epoch >= self.start_update:
@@ -314,6 +346,10 @@ class FDS(nn.Module):
         if self.covariance == "full":
             pair = (self.running_var, self.smoothed_var)
             self.calibration = calibration_matrices(*pair, max_gain=self.clip[1], eps=self.eps).to(pair[0])
+        else:
+            stats = (self.running_mean, self.running_var, self.smoothed_mean, self.smoothed_var)
+            self.calibration = diag_table(*stats, clip=self.clip, eps=self.eps,
+                                          zero_variance=self.zero_variance)
 
     def get_extra_state(self) -> dict[str, int]:
         return {"epoch": self.epoch}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from dirkit.exceptions import ConfigError
 from dirkit.nn._fds_stats import bin_segments
@@ -14,8 +15,10 @@ __all__ = [
     "ZERO_VARIANCE",
     "ZERO_VARIANCE_TOTAL",
     "calibrate_diag",
+    "calibrate_diag_table",
     "calibrate_full",
     "calibration_matrices",
+    "diag_table",
     "zero_variance_mask",
 ]
 
@@ -124,16 +127,89 @@ def zero_variance_mask(var: Tensor) -> Tensor:
     return whole_bin | (var == 0)
 
 
+def diag_table(
+    mean: Tensor,
+    var: Tensor,
+    smoothed_mean: Tensor,
+    smoothed_var: Tensor,
+    *,
+    clip: tuple[float, float],
+    eps: float,
+    zero_variance: Literal["identity", "floor"] = "identity",
+) -> Tensor:
+    """The per-bin ``(mu_b, sqrt(clamp(var~_b / var_b, lo, hi)), mu~_b)`` of :func:`calibrate_diag`.
+
+    Fixed within an epoch, so FDS computes it once per update; shape (B, 3, d). With
+    ``zero_variance="identity"`` the entries :func:`zero_variance_mask` marks become ``(0, 1, 0)``,
+    so those features pass through unchanged, as in :func:`calibrate_diag`.
+    """
+    scale = (smoothed_var / var.clamp_min(eps)).clamp(clip[0], clip[1]).sqrt().to(mean.dtype)
+    if zero_variance != "floor":
+        unchanged = zero_variance_mask(var)
+        zero = torch.zeros((), dtype=mean.dtype, device=mean.device)
+        mean, smoothed_mean = mean.where(~unchanged, zero), smoothed_mean.where(~unchanged, zero)
+        scale = scale.where(~unchanged, torch.ones((), dtype=mean.dtype, device=mean.device))
+    return torch.stack([mean, scale, smoothed_mean], dim=1)
+
+
+def calibrate_diag_table(features: Tensor, bins: Tensor, table: Tensor) -> Tensor:
+    """:func:`calibrate_diag` from a :func:`diag_table`: one gather and two element-wise operations.
+
+    Examples
+    --------
+    >>> stats = torch.tensor([[2.0]])
+    >>> table = diag_table(stats, stats, stats, 4 * stats, clip=(0.1, 10.0), eps=1e-6)
+    >>> calibrate_diag_table(torch.tensor([[1.0], [3.0]]), torch.tensor([0, 0]), table).flatten().tolist()
+    [0.0, 4.0]
+    """
+    rows = table.to(features.dtype).index_select(0, bins)
+    return torch.addcmul(rows[:, 2], features - rows[:, 0], rows[:, 1])
+
+
+class _PerBinProduct(torch.autograd.Function):
+    """``out_i = A_{b_i} x_i`` with samples sorted by bin: one product per bin present (CPU)."""
+
+    @staticmethod
+    def forward(ctx: Any, centred: Tensor, matrices: Tensor, bins: Tensor) -> Tensor:
+        order, present, sizes = bin_segments(bins)
+        ctx.save_for_backward(matrices, order)
+        ctx.segments = (present, sizes)
+        return _per_bin(centred, order, present, sizes, matrices, transpose=True)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+        matrices, order = ctx.saved_tensors
+        present, sizes = ctx.segments
+        return _per_bin(grad, order, present, sizes, matrices, transpose=False), None, None
+
+
+def _per_bin(
+    rows: Tensor, order: Tensor, present: list[int], sizes: list[int], matrices: Tensor, *, transpose: bool
+) -> Tensor:
+    """``rows_i @ A_{b_i}^T`` (or ``@ A_{b_i}``) for samples grouped by bin, written in place."""
+    ordered = rows.index_select(0, order)
+    moved = torch.empty_like(ordered)
+    for part, out, b in zip(ordered.split(sizes), moved.split(sizes), present, strict=True):
+        torch.mm(part, matrices[b].T if transpose else matrices[b], out=out)
+    return torch.empty_like(moved).index_copy_(0, order, moved)
+
+
 def calibrate_full(
     features: Tensor,
     bins: Tensor,
     mean: Tensor,
     smoothed_mean: Tensor,
     matrices: Tensor,
+    *,
+    per_bin: bool | None = None,
 ) -> Tensor:
     """``z~ = A_b (z - mu_b) + mu~_b`` with ``A_b`` from :func:`calibration_matrices`, out of place.
 
-    Samples are grouped by bin so that memory stays O(n d + B d^2) instead of O(n d^2).
+    On the CPU samples are grouped by bin, one product per bin present (memory O(n d + B d^2)):
+    faster there than any form without the loop. On other devices each sample's matrix is
+    gathered and one batched product is taken: no loop and no host sync (memory O(n d^2)).
+    ``per_bin`` forces one or the other (default: by device).
 
     Examples
     --------
@@ -143,10 +219,10 @@ def calibrate_full(
     [[3.0, 3.0]]
     """
     dtype = features.dtype
-    centred = features - mean.to(dtype)[bins]
-    order, present, sizes = bin_segments(bins)
-    parts = torch.split(centred[order], sizes)
+    centred = features - mean.to(dtype).index_select(0, bins)
     mats = matrices.to(dtype)
-    moved = torch.cat([part @ mats[b].T for part, b in zip(parts, present, strict=True)])
-    inverse = torch.argsort(order)
-    return moved[inverse] + smoothed_mean.to(dtype)[bins]
+    if features.device.type == "cpu" if per_bin is None else per_bin:
+        moved = _PerBinProduct.apply(centred, mats, bins)
+    else:
+        moved = torch.bmm(mats.index_select(0, bins), centred[:, :, None]).squeeze(2)
+    return moved + smoothed_mean.to(dtype).index_select(0, bins)

@@ -19,11 +19,15 @@ __all__ = [
     "BinnerLike",
     "LocalRecord",
     "accumulate_moments",
+    "accumulate_outer_products",
+    "add_counts",
     "all_reduce_sum",
     "bin_segments",
     "check_bin_ids",
     "ema_update",
+    "invalid_bins",
     "moments_from_sums",
+    "raise_invalid_bins",
     "reflect_index",
     "smoothing_matrix",
     "sync_sums",
@@ -64,14 +68,26 @@ def check_bin_ids(
             f"{tuple(features.shape)}; got {tuple(bins.shape)}."
         )
     bins = bins.to(device=features.device, dtype=torch.long)
-    low, high = torch.stack(torch.aminmax(bins)).tolist() if bins.numel() else (0, 0)  # one sync
+    if bins.device.type != "cpu":
+        return bins  # checked without a host sync: see invalid_bins
+    low, high = torch.stack(torch.aminmax(bins)).tolist() if bins.numel() else (0, 0)
     if low < 0 or high >= n_bins:
-        bad = bins[(bins < 0) | (bins >= n_bins)].unique()[:5].tolist()
-        raise LabelError(
-            f"bin ids must lie in [0, {n_bins - 1}] (n_bins={n_bins}); got {bad}. "
-            "Fit the binner on the training labels and use its n_bins_."
-        )
+        raise_invalid_bins(bins, n_bins)
     return bins
+
+
+def invalid_bins(bins: Tensor, n_bins: int) -> Tensor:
+    """On-device flag: does any id of ``bins`` fall outside ``[0, n_bins)``? (no host sync)."""
+    return ((bins < 0) | (bins >= n_bins)).any()
+
+
+def raise_invalid_bins(bins: Tensor, n_bins: int) -> None:
+    """Raise :class:`LabelError` naming the first out-of-range ids of ``bins``."""
+    bad = bins[(bins < 0) | (bins >= n_bins)].unique()[:5].tolist()
+    raise LabelError(
+        f"bin ids must lie in [0, {n_bins - 1}] (n_bins={n_bins}); got {bad}. "
+        "Fit the binner on the training labels and use its n_bins_."
+    )
 
 
 def bin_segments(bins: Tensor) -> tuple[Tensor, list[int], list[int]]:
@@ -81,19 +97,49 @@ def bin_segments(bins: Tensor) -> tuple[Tensor, list[int], list[int]]:
     return order, present.tolist(), sizes.tolist()
 
 
+def add_counts(count: Tensor, bins: Tensor) -> None:
+    """``count[b] += #{i: bins_i = b}`` in place (``bincount`` on the CPU; on other devices
+    ``index_add_``, since ``bincount`` there reads the largest id back to the host)."""
+    if bins.device.type == "cpu":
+        count.add_(torch.bincount(bins, minlength=count.shape[0]).to(count.dtype))
+    else:
+        count.index_add_(0, bins, torch.ones_like(bins, dtype=count.dtype))
+
+
 @torch.no_grad()
 def accumulate_moments(
-    count: Tensor, total: Tensor, total_sq: Tensor, features: Tensor, bins: Tensor
-) -> None:
-    """Add detached ``features`` to the per-bin sums in place (sums of outer products if 3-D)."""
+    count: Tensor, total: Tensor, total_sq: Tensor | None, features: Tensor, bins: Tensor
+) -> Tensor:
+    """Add detached ``features`` to the per-bin sums in place; return their squared norm.
+
+    ``total_sq`` of shape (B, d) takes the per-bin sums of squares; of shape (B, d, d), the sums
+    of outer products (:func:`accumulate_outer_products`); ``None`` skips it (the caller
+    accumulates the outer products later, in larger chunks). The returned sum of ``|z|^2`` (a
+    0-d tensor, no host sync) feeds :class:`LocalRecord`.
+    """
     z = features.detach().to(total.dtype)
-    count.index_add_(0, bins, torch.ones_like(bins, dtype=count.dtype))
+    add_counts(count, bins)
     total.index_add_(0, bins, z)
-    if total_sq.dim() == 2:
-        total_sq.index_add_(0, bins, z * z)
-        return
+    if total_sq is not None and total_sq.dim() == 2:
+        squares = z * z
+        total_sq.index_add_(0, bins, squares)
+        return squares.sum()
+    if total_sq is not None:
+        accumulate_outer_products(total_sq, z, bins)
+    flat = z.reshape(-1)
+    return torch.dot(flat, flat)
+
+
+@torch.no_grad()
+def accumulate_outer_products(total_sq: Tensor, features: Tensor, bins: Tensor) -> None:
+    """Add ``z z^T`` of every sample to its bin's (d, d) sum, one product per bin present.
+
+    Memory stays O(B d^2), not O(N d^2); called on chunks of many batches, the loop over the
+    bins present runs once per chunk, not once per training step.
+    """
+    z = features.detach().to(total_sq.dtype)
     order, present, sizes = bin_segments(bins)
-    if sizes:  # one (d, d) product per bin present: memory O(B d^2), not O(N d^2)
+    if sizes:
         outer = torch.stack([part.T @ part for part in torch.split(z[order], sizes)])
         total_sq.index_add_(0, torch.tensor(present, device=z.device), outer)
 
@@ -140,11 +186,12 @@ class LocalRecord:
         """The record matching existing sums (after ``load_state_dict``)."""
         return cls(count, _squared_norms(total_sq))
 
-    def add(self, features: Tensor, bins: Tensor) -> None:
+    def add(self, bins: Tensor, squared_norms: Tensor) -> None:
+        """Record a batch: its bin ids and the sum of its features' squared norms."""
         if self.count.device != bins.device:
             self.count, self.squared_norms = self.count.to(bins.device), self.squared_norms.to(bins.device)
-        self.count.index_add_(0, bins, torch.ones_like(bins, dtype=self.count.dtype))
-        self.squared_norms += features.detach().double().square().sum()
+        add_counts(self.count, bins)
+        self.squared_norms += squared_norms
 
 
 def sync_sums(count: Tensor, total: Tensor, total_sq: Tensor, *, record: LocalRecord) -> None:
