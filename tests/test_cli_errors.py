@@ -206,7 +206,10 @@ def _interrupt_after(delay: float) -> tuple[int, str]:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "dirkit", "bench", *SYNTHETIC, "--methods", "vanilla", "--seeds", "0",
                "--epochs", "200", "--no-progress", "--out", "runs"]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # SIGINT back to its default in the child: a pytest-xdist worker ignores it, and a process
+    # started with SIGINT ignored keeps ignoring it (as it should), which is not the case tested.
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(delay)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=120)
