@@ -13,12 +13,13 @@ import math
 import os
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from dirkit._atomic import atomic_write
 from dirkit.bench._lock import file_lock
 from dirkit.exceptions import ConfigError
 
@@ -79,25 +80,6 @@ def record_key(record: Mapping[str, Any]) -> tuple[str, str, int]:
     ('synthetic', 'lds', 1)
     """
     return str(record["dataset"]), str(record["method"]), int(record["seed"])
-
-
-def atomic_write(path: Path, write: Callable[[IO[Any]], object], *, mode: str) -> None:
-    """Call ``write(file)`` on a temporary file next to ``path``, then move it onto ``path``.
-
-    The temporary file is flushed to disk before :func:`os.replace`, which is atomic on POSIX and
-    Windows, so ``path`` always holds either the old or the new content in full.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, mode.replace("w", "x")) as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def prepare_out_dir(out_dir: Path) -> Path:

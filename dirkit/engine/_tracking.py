@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
-import os
 import time
-import uuid
 import warnings
 from pathlib import Path
 from typing import Any
 
+from dirkit._atomic import atomic_write
 from dirkit.engine._distributed import rank
 from dirkit.engine._trainer import Trainer
 from dirkit.exceptions import TrackingWarning
@@ -31,19 +30,8 @@ def _lr(trainer: Trainer) -> float | None:
 
 
 def _replace_file(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, sync it, and rename it onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
+    """Write ``text`` to ``path`` atomically (a synced temporary file renamed onto it)."""
+    atomic_write(path, lambda file: file.write(text), mode="w", newline="")
 
 class CSVLogger:
     """One CSV row per epoch of every stage: stage, epoch, step, training loss, validation metrics,
