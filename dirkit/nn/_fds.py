@@ -223,6 +223,8 @@ class FDS(nn.Module):
         self.register_buffer("smoother", smoothing_matrix(window, n_bins), persistent=False)
         # Derived once per update: A_b for "full", the (mean, scale, smoothed mean) table for "diag".
         self.register_buffer("calibration", unit.clone() if full else torch.empty(0), persistent=False)
+        # "full" with zero_variance="identity": the bins the reference leaves unchanged (trace ~ 0).
+        self.register_buffer("unchanged_bins", torch.zeros(n_bins, dtype=torch.bool), persistent=False)
         self.register_load_state_dict_post_hook(_refresh_after_load)
         self._refresh_calibration()
 
@@ -259,8 +261,7 @@ class FDS(nn.Module):
         out = calibrate_full(features, ids, self.running_mean, self.smoothed_mean, self.calibration)
         if self.zero_variance == "floor":
             return out
-        traces = self.running_var.diagonal(dim1=1, dim2=2).double().sum(dim=1)
-        return torch.where((traces < ZERO_VARIANCE_TOTAL)[ids, None], features, out)
+        return torch.where(self.unchanged_bins[ids, None], features, out)
 
     @torch.no_grad()
     def collect(self, features: Tensor, bins: Tensor) -> None:
@@ -346,6 +347,8 @@ class FDS(nn.Module):
         if self.covariance == "full":
             pair = (self.running_var, self.smoothed_var)
             self.calibration = calibration_matrices(*pair, max_gain=self.clip[1], eps=self.eps).to(pair[0])
+            traces = self.running_var.diagonal(dim1=1, dim2=2).double().sum(dim=1)
+            self.unchanged_bins = traces < ZERO_VARIANCE_TOTAL
         else:
             stats = (self.running_mean, self.running_var, self.smoothed_mean, self.smoothed_var)
             self.calibration = diag_table(*stats, clip=self.clip, eps=self.eps,
