@@ -50,15 +50,16 @@ from dirkit.nn._fds_calibration import (
     ZERO_VARIANCE,
     ZERO_VARIANCE_TOTAL,
     calibrate_diag_table,
-    calibrate_full,
+    calibrate_full_table,
     calibration_matrices,
     diag_table,
+    full_table,
 )
-from dirkit.nn._fds_pending import PendingOuterProducts
+from dirkit.nn._fds_pending import PendingRows
 from dirkit.nn._fds_stats import (
     BinnerLike,
     LocalRecord,
-    accumulate_moments,
+    add_counts,
     check_bin_ids,
     ema_update,
     invalid_bins,
@@ -123,6 +124,9 @@ class FDS(nn.Module):
     ----------
     count, sum, sum_sq : Tensor buffers of shape (B,), (B, d), (B, d) or (B, d, d)
         Float64 additive accumulators of the current epoch (summed across ranks in ``update``).
+        ``count`` is current after every forward; ``sum`` and ``sum_sq`` take the detached rows
+        in chunks of 4,096 (:mod:`dirkit.nn._fds_pending`), and hold every row seen once
+        :meth:`update` or ``state_dict()`` has run.
     running_mean, running_var : Tensor buffers of shape (B, d) and (B, d) or (B, d, d)
     smoothed_mean, smoothed_var : Tensor buffers, same shapes
     bin_updates : Tensor buffer of shape (B,)
@@ -176,6 +180,7 @@ class FDS(nn.Module):
     bin_updates: Tensor
     smoother: Tensor
     calibration: Tensor
+    calibration_offset: Tensor
 
     def __init__(
         self,
@@ -208,7 +213,7 @@ class FDS(nn.Module):
         self.collect_mode, self.binner, self.epoch = collect, binner, 0
         self.zero_variance = zero_variance
         self._record = LocalRecord.empty(n_bins)  # what this rank added; DDP cannot overwrite it
-        self._pending = PendingOuterProducts()  # "full": rows not yet in sum_sq
+        self._pending = PendingRows()  # detached rows not yet in sum and sum_sq
         self._invalid: Tensor | None = None  # off the CPU: any out-of-range bin id seen (on device)
         window = kernel_window(kernel, ks, sigma, normalize="sum")
         full = covariance == "full"
@@ -223,8 +228,9 @@ class FDS(nn.Module):
         self.register_buffer("smoother", smoothing_matrix(window, n_bins), persistent=False)
         # Derived once per update: A_b for "full", the (mean, scale, smoothed mean) table for "diag".
         self.register_buffer("calibration", unit.clone() if full else torch.empty(0), persistent=False)
-        # "full" with zero_variance="identity": the bins the reference leaves unchanged (trace ~ 0).
-        self.register_buffer("unchanged_bins", torch.zeros(n_bins, dtype=torch.bool), persistent=False)
+        # "full": the offsets c_b of z~ = A_b z + c_b (bins the reference leaves unchanged: I and 0).
+        offset = torch.zeros(n_bins, feature_dim) if full else torch.empty(0)
+        self.register_buffer("calibration_offset", offset, persistent=False)
         self.register_load_state_dict_post_hook(_refresh_after_load)
         self._refresh_calibration()
 
@@ -258,10 +264,7 @@ class FDS(nn.Module):
             return features
         if self.covariance == "diag":
             return calibrate_diag_table(features, ids, self.calibration)
-        out = calibrate_full(features, ids, self.running_mean, self.smoothed_mean, self.calibration)
-        if self.zero_variance == "floor":
-            return out
-        return torch.where(self.unchanged_bins[ids, None], features, out)
+        return calibrate_full_table(features, ids, self.calibration, self.calibration_offset)
 
     @torch.no_grad()
     def collect(self, features: Tensor, bins: Tensor) -> None:
@@ -279,16 +282,19 @@ class FDS(nn.Module):
         return ids
 
     def _accumulate(self, features: Tensor, bins: Tensor) -> None:
-        full = self.covariance == "full"
-        norms = accumulate_moments(self.count, self.sum, None if full else self.sum_sq, features, bins)
-        if full:
-            self._pending.add(features.detach().to(self.sum_sq.dtype), bins)
-            if self._pending.full():
-                self._pending.flush(self.sum_sq)
-        self._record.add(bins, norms)
+        add_counts(self.count, bins)
+        if not self._pending.fits(features.shape[0]):
+            self._flush()
+        self._pending.add(features, bins, like=self.sum)
+
+    def _flush(self) -> None:
+        """Add the pending rows to ``sum`` and ``sum_sq`` and to this rank's record."""
+        added = self._pending.flush(self.sum, self.sum_sq)
+        if added is not None:
+            self._record.add(*added)
 
     def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
-        self._pending.flush(self.sum_sq)  # the saved sums hold every row seen
+        self._flush()  # the saved sums hold every row seen
         super()._save_to_state_dict(destination, prefix, keep_vars)
 
     @torch.no_grad()
@@ -318,7 +324,7 @@ class FDS(nn.Module):
                 buffer.zero_()
             self._record = LocalRecord.empty(self.n_bins)
             raise_invalid_bins(torch.tensor([-1]), self.n_bins)
-        self._pending.flush(self.sum_sq)
+        self._flush()
         record, self._record = self._record, LocalRecord.empty(self.n_bins)
         sync_sums(self.count, self.sum, self.sum_sq, record=record)
         if epoch >= self.start_update:
@@ -346,9 +352,11 @@ class FDS(nn.Module):
     def _refresh_calibration(self) -> None:
         if self.covariance == "full":
             pair = (self.running_var, self.smoothed_var)
-            self.calibration = calibration_matrices(*pair, max_gain=self.clip[1], eps=self.eps).to(pair[0])
+            matrices = calibration_matrices(*pair, max_gain=self.clip[1], eps=self.eps).to(pair[0])
             traces = self.running_var.diagonal(dim1=1, dim2=2).double().sum(dim=1)
-            self.unchanged_bins = traces < ZERO_VARIANCE_TOTAL
+            unchanged = traces < ZERO_VARIANCE_TOTAL if self.zero_variance == "identity" else None
+            self.calibration, self.calibration_offset = full_table(
+                self.running_mean, self.smoothed_mean, matrices, unchanged)
         else:
             stats = (self.running_mean, self.running_var, self.smoothed_mean, self.smoothed_var)
             self.calibration = diag_table(*stats, clip=self.clip, eps=self.eps,

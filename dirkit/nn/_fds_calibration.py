@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
@@ -17,8 +18,11 @@ __all__ = [
     "calibrate_diag",
     "calibrate_diag_table",
     "calibrate_full",
+    "calibrate_full_table",
     "calibration_matrices",
     "diag_table",
+    "full_table",
+    "per_bin_product",
     "zero_variance_mask",
 ]
 
@@ -137,23 +141,32 @@ def diag_table(
     eps: float,
     zero_variance: Literal["identity", "floor"] = "identity",
 ) -> Tensor:
-    """The per-bin ``(mu_b, sqrt(clamp(var~_b / var_b, lo, hi)), mu~_b)`` of :func:`calibrate_diag`.
+    """The per-bin gain and offset of :func:`calibrate_diag`, so that ``z~ = z * g_b + c_b``.
 
-    Fixed within an epoch, so FDS computes it once per update; shape (B, 3, d). With
-    ``zero_variance="identity"`` the entries :func:`zero_variance_mask` marks become ``(0, 1, 0)``,
-    so those features pass through unchanged, as in :func:`calibrate_diag`.
+    ``g_b = sqrt(clamp(var~_b / var_b, lo, hi))`` and ``c_b = mu~_b - mu_b * g_b``, formed in
+    float64 and returned in the dtype of ``mean`` as one (2, B, d) tensor: ``table[0]`` the gains,
+    ``table[1]`` the offsets (each contiguous, so a batch gathers its rows in one pass). Fixed
+    within an epoch, so FDS computes it once per update. With ``zero_variance="identity"`` the
+    entries :func:`zero_variance_mask` marks become gain 1 and offset 0, so those features pass
+    through unchanged, as in :func:`calibrate_diag`.
+
+    Examples
+    --------
+    >>> stats = torch.tensor([[2.0]])
+    >>> diag_table(stats, stats, stats, 4 * stats, clip=(0.1, 10.0), eps=1e-6).flatten().tolist()
+    [2.0, -2.0]
     """
-    scale = (smoothed_var / var.clamp_min(eps)).clamp(clip[0], clip[1]).sqrt().to(mean.dtype)
+    mean64, smoothed_mean64 = mean.double(), smoothed_mean.double()
+    gain = (smoothed_var.double() / var.double().clamp_min(eps)).clamp(clip[0], clip[1]).sqrt()
+    offset = smoothed_mean64 - mean64 * gain
     if zero_variance != "floor":
         unchanged = zero_variance_mask(var)
-        zero = torch.zeros((), dtype=mean.dtype, device=mean.device)
-        mean, smoothed_mean = mean.where(~unchanged, zero), smoothed_mean.where(~unchanged, zero)
-        scale = scale.where(~unchanged, torch.ones((), dtype=mean.dtype, device=mean.device))
-    return torch.stack([mean, scale, smoothed_mean], dim=1)
+        gain, offset = gain.masked_fill(unchanged, 1.0), offset.masked_fill(unchanged, 0.0)
+    return torch.stack([gain, offset]).to(mean.dtype)
 
 
 def calibrate_diag_table(features: Tensor, bins: Tensor, table: Tensor) -> Tensor:
-    """:func:`calibrate_diag` from a :func:`diag_table`: one gather and two element-wise operations.
+    """:func:`calibrate_diag` from a :func:`diag_table`: two row gathers and one ``addcmul``.
 
     Examples
     --------
@@ -162,8 +175,81 @@ def calibrate_diag_table(features: Tensor, bins: Tensor, table: Tensor) -> Tenso
     >>> calibrate_diag_table(torch.tensor([[1.0], [3.0]]), torch.tensor([0, 0]), table).flatten().tolist()
     [0.0, 4.0]
     """
-    rows = table.to(features.dtype).index_select(0, bins)
-    return torch.addcmul(rows[:, 2], features - rows[:, 0], rows[:, 1])
+    gain, offset = table.to(features.dtype)
+    return torch.addcmul(offset.index_select(0, bins), features, gain.index_select(0, bins))
+
+
+def full_table(
+    mean: Tensor, smoothed_mean: Tensor, matrices: Tensor, unchanged: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """The per-bin ``(A_b, c_b)`` of the full-covariance calibration as ``z~ = A_b z + c_b``.
+
+    ``c_b = mu~_b - A_b mu_b`` is formed in float64. Bins marked in ``unchanged`` (shape (B,),
+    optional) get ``A_b = I`` and ``c_b = 0``, so their features pass through exactly. Fixed
+    within an epoch, so FDS computes it once per update; returned in the dtype of ``matrices``.
+
+    Examples
+    --------
+    >>> a, c = full_table(torch.ones(1, 2), torch.zeros(1, 2), 2 * torch.eye(2)[None])
+    >>> c.tolist()
+    [[-2.0, -2.0]]
+    """
+    dtype = matrices.dtype
+    mats = matrices.double()
+    offsets = smoothed_mean.double() - (mats @ mean.double()[:, :, None]).squeeze(2)
+    if unchanged is not None:
+        eye = torch.eye(mats.shape[1], dtype=mats.dtype, device=mats.device)
+        mats = torch.where(unchanged[:, None, None], eye, mats)
+        offsets = offsets.masked_fill(unchanged[:, None], 0.0)
+    return mats.to(dtype), offsets.to(dtype)
+
+
+def calibrate_full_table(features: Tensor, bins: Tensor, matrices: Tensor, offsets: Tensor) -> Tensor:
+    """:func:`calibrate_full` from a :func:`full_table`: one product per sample and one gather.
+
+    Examples
+    --------
+    >>> a, c = full_table(torch.zeros(1, 2), torch.ones(1, 2), 2 * torch.eye(2)[None])
+    >>> calibrate_full_table(torch.tensor([[1.0, 1.0]]), torch.tensor([0]), a, c).tolist()
+    [[3.0, 3.0]]
+    """
+    moved = per_bin_product(features, bins, matrices.to(features.dtype))
+    return moved + offsets.to(features.dtype).index_select(0, bins)
+
+
+GROUPED_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
+"""The dtypes ``torch.nn.functional.grouped_mm`` takes (PyTorch >= 2.9; not float64)."""
+
+
+def _groupable(rows: Tensor) -> bool:
+    """Whether ``grouped_mm`` takes these rows: its dtypes, and rows a multiple of 16 bytes long."""
+    return (hasattr(F, "grouped_mm") and rows.dtype in GROUPED_DTYPES
+            and rows.shape[1] * rows.element_size() % 16 == 0)
+
+
+def _grouped_product(rows: Tensor, bins: Tensor, matrices: Tensor) -> Tensor:
+    """``rows_i @ A_{b_i}^T`` as one grouped product over the rows sorted by bin (autograd native)."""
+    order = torch.argsort(bins, stable=True)
+    ends = torch.cumsum(torch.bincount(bins, minlength=matrices.shape[0]), 0).to(torch.int32)
+    moved = F.grouped_mm(rows.index_select(0, order), matrices.transpose(1, 2), offs=ends)
+    return moved.index_select(0, torch.argsort(order))
+
+
+def per_bin_product(rows: Tensor, bins: Tensor, matrices: Tensor, *, per_bin: bool | None = None) -> Tensor:
+    """``out_i = A_{b_i} x_i`` for every row, differentiable in ``rows``.
+
+    On the CPU in float32/bfloat16/float16 with a PyTorch that has ``grouped_mm`` (and rows a
+    multiple of 16 bytes long, which it requires): rows sorted by bin and one grouped product
+    (no Python loop, no host sync). On the CPU otherwise (float64, older PyTorch): one product
+    per bin present. On other devices each row's matrix
+    is gathered and one batched product taken (memory O(n d^2), no host sync). ``per_bin``
+    forces the CPU forms (True) or the gathered one (False); default: by device.
+    """
+    if rows.device.type == "cpu" if per_bin is None else per_bin:
+        if _groupable(rows):
+            return _grouped_product(rows, bins, matrices)
+        return _PerBinProduct.apply(rows, matrices, bins)
+    return torch.bmm(matrices.index_select(0, bins), rows[:, :, None]).squeeze(2)
 
 
 class _PerBinProduct(torch.autograd.Function):
@@ -206,10 +292,10 @@ def calibrate_full(
 ) -> Tensor:
     """``z~ = A_b (z - mu_b) + mu~_b`` with ``A_b`` from :func:`calibration_matrices`, out of place.
 
-    On the CPU samples are grouped by bin, one product per bin present (memory O(n d + B d^2)):
-    faster there than any form without the loop. On other devices each sample's matrix is
-    gathered and one batched product is taken: no loop and no host sync (memory O(n d^2)).
-    ``per_bin`` forces one or the other (default: by device).
+    The products are taken by :func:`per_bin_product` (on the CPU grouped by bin, memory
+    O(n d + B d^2); elsewhere one batched product over gathered matrices, O(n d^2)); ``per_bin``
+    forces one or the other (default: by device). FDS itself calibrates from a
+    :func:`full_table` (the same values, fewer operations per step).
 
     Examples
     --------
@@ -220,9 +306,5 @@ def calibrate_full(
     """
     dtype = features.dtype
     centred = features - mean.to(dtype).index_select(0, bins)
-    mats = matrices.to(dtype)
-    if features.device.type == "cpu" if per_bin is None else per_bin:
-        moved = _PerBinProduct.apply(centred, mats, bins)
-    else:
-        moved = torch.bmm(mats.index_select(0, bins), centred[:, :, None]).squeeze(2)
+    moved = per_bin_product(centred, bins, matrices.to(dtype), per_bin=per_bin)
     return moved + smoothed_mean.to(dtype).index_select(0, bins)

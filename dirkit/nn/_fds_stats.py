@@ -70,7 +70,7 @@ def check_bin_ids(
     bins = bins.to(device=features.device, dtype=torch.long)
     if bins.device.type != "cpu":
         return bins  # checked without a host sync: see invalid_bins
-    low, high = torch.stack(torch.aminmax(bins)).tolist() if bins.numel() else (0, 0)
+    low, high = (int(x) for x in torch.aminmax(bins)) if bins.numel() else (0, 0)
     if low < 0 or high >= n_bins:
         raise_invalid_bins(bins, n_bins)
     return bins
@@ -101,31 +101,30 @@ def add_counts(count: Tensor, bins: Tensor) -> None:
     """``count[b] += #{i: bins_i = b}`` in place (``bincount`` on the CPU; on other devices
     ``index_add_``, since ``bincount`` there reads the largest id back to the host)."""
     if bins.device.type == "cpu":
-        count.add_(torch.bincount(bins, minlength=count.shape[0]).to(count.dtype))
+        count.add_(torch.bincount(bins, minlength=count.shape[0]))
     else:
         count.index_add_(0, bins, torch.ones_like(bins, dtype=count.dtype))
 
 
 @torch.no_grad()
 def accumulate_moments(
-    count: Tensor, total: Tensor, total_sq: Tensor | None, features: Tensor, bins: Tensor
+    total: Tensor, total_sq: Tensor, features: Tensor, bins: Tensor, *, overwrite: bool = False
 ) -> Tensor:
     """Add detached ``features`` to the per-bin sums in place; return their squared norm.
 
     ``total_sq`` of shape (B, d) takes the per-bin sums of squares; of shape (B, d, d), the sums
-    of outer products (:func:`accumulate_outer_products`); ``None`` skips it (the caller
-    accumulates the outer products later, in larger chunks). The returned sum of ``|z|^2`` (a
-    0-d tensor, no host sync) feeds :class:`LocalRecord`.
+    of outer products (:func:`accumulate_outer_products`). The returned sum of ``|z|^2`` (a 0-d
+    tensor, no host sync) feeds :class:`LocalRecord`. Counts are kept apart (:func:`add_counts`).
+    ``overwrite=True`` says ``features`` is scratch: the diagonal case squares it in place
+    instead of allocating the squares.
     """
     z = features.detach().to(total.dtype)
-    add_counts(count, bins)
     total.index_add_(0, bins, z)
-    if total_sq is not None and total_sq.dim() == 2:
-        squares = z * z
+    if total_sq.dim() == 2:
+        squares = z.square_() if overwrite else z * z
         total_sq.index_add_(0, bins, squares)
         return squares.sum()
-    if total_sq is not None:
-        accumulate_outer_products(total_sq, z, bins)
+    accumulate_outer_products(total_sq, z, bins)
     flat = z.reshape(-1)
     return torch.dot(flat, flat)
 

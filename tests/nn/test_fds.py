@@ -227,7 +227,8 @@ def test_binner_takes_float_labels() -> None:
     z = z.float()
     with_binner(z, bins.double() + 0.5)
     plain(z, bins)
-    torch.testing.assert_close(with_binner.sum, plain.sum)
+    torch.testing.assert_close(with_binner.state_dict()["sum"], plain.state_dict()["sum"])
+    assert float(plain.state_dict()["sum"].abs().sum()) > 0
     with pytest.raises(LabelError, match="binner"):
         plain(z, bins.float())
 
@@ -294,11 +295,18 @@ def test_full_covariance_gain_is_bounded_for_singular_bins() -> None:
     assert torch.isfinite(fds(z, bins)).all()
 
 
-def test_overwritten_sums_raise_and_discard_the_epoch() -> None:
-    fds = FDS(D, B)
+@pytest.mark.parametrize("overwritten", ["counts", "flushed sums"])
+def test_overwritten_sums_raise_and_discard_the_epoch(overwritten: str) -> None:
+    fds, rank_0 = FDS(D, B), FDS(D, B)
     z, bins = _epoch_data(0)
     fds(z.float(), bins)
-    fds.sum_sq.mul_(2.0)  # what DistributedDataParallel's default buffer broadcast amounts to
+    rank_0(z.float()[::2], bins[::2])
+    if overwritten == "counts":  # what DistributedDataParallel's default buffer broadcast does
+        for name in ("count", "sum", "sum_sq"):
+            getattr(fds, name).copy_(getattr(rank_0, name))
+    else:  # sums written after the rows were added (state_dict() adds the pending rows)
+        fds.state_dict()
+        fds.sum_sq.mul_(2.0)
     with pytest.raises(ConfigError, match="forward_sync_buffers=False"):
         fds.update()
     assert float(fds.count.sum()) == 0.0 and int(fds.bin_updates.sum()) == 0 and fds.epoch == 0

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 import dirkit.nn._fds_pending as pending_module
 from dirkit.exceptions import LabelError
 from dirkit.nn import FDS
 from dirkit.nn._fds_calibration import (
+    _PerBinProduct,
     calibrate_diag,
     calibrate_diag_table,
     calibrate_full,
+    calibrate_full_table,
     diag_table,
+    full_table,
+    per_bin_product,
 )
 from dirkit.nn._fds_stats import accumulate_outer_products, bin_segments
 
@@ -76,6 +81,39 @@ def test_full_calibration_equals_the_previous_implementation(dtype, per_bin):
     )
     _assert_close(value, expected_value, dtype)
     _assert_close(grad, expected_grad, dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_full_table_calibration_equals_the_formula(dtype):
+    features, bins, (mean, _, smoothed_mean, _), matrices = _inputs(dtype)
+    value, grad = _value_and_grad(calibrate_full_table, features, bins,
+                                  *full_table(mean, smoothed_mean, matrices))
+    expected_value, expected_grad = _value_and_grad(
+        _previous_calibrate_full, features, bins, mean, smoothed_mean, matrices
+    )
+    _assert_close(value, expected_value, dtype)
+    _assert_close(grad, expected_grad, dtype)
+
+
+def test_full_table_leaves_unchanged_bins_exactly_as_they_are():
+    features, bins, (mean, _, smoothed_mean, _), matrices = _inputs(torch.float32)
+    unchanged = torch.arange(B) % 3 == 0
+    out = calibrate_full_table(features, bins, *full_table(mean, smoothed_mean, matrices, unchanged))
+    kept = unchanged[bins]
+    assert kept.any() and torch.equal(out[kept], features[kept])
+    assert not torch.allclose(out[~kept], features[~kept])
+
+
+@pytest.mark.skipif(not hasattr(F, "grouped_mm"), reason="torch.nn.functional.grouped_mm is PyTorch >= 2.9")
+def test_the_grouped_product_equals_one_product_per_bin():
+    features, bins, _, matrices = _inputs(torch.float32)
+    grouped, grouped_grad = _value_and_grad(per_bin_product, features, bins, matrices)
+    looped, looped_grad = _value_and_grad(lambda z: _PerBinProduct.apply(z, matrices, bins), features)
+    _assert_close(grouped, looped, torch.float32)
+    _assert_close(grouped_grad, looped_grad, torch.float32)
+    odd = features[:, :3]  # 12-byte rows: grouped_mm refuses them, the per-bin loop takes over
+    torch.testing.assert_close(per_bin_product(odd, bins, matrices[:, :3, :3]),
+                               _PerBinProduct.apply(odd, matrices[:, :3, :3], bins))
 
 
 def test_deferred_outer_products_equal_per_step_sums(monkeypatch):
